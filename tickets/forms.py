@@ -1,0 +1,156 @@
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from tickets.attachments import inspect_upload
+from tickets.models import OPEN_STATUSES, Priority, Status, TicketType
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field; each is checked against the attachment rules."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        files = [super(MultipleFileField, self).clean(f, initial) for f in files]
+        files = [f for f in files if f]
+        if len(files) > settings.ATTACHMENT_MAX_FILES:
+            raise ValidationError(
+                _("Attach at most %(count)s files at a time.")
+                % {"count": settings.ATTACHMENT_MAX_FILES}
+            )
+        errors = []
+        for upload in files:
+            try:
+                inspect_upload(upload)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        return files
+
+
+ATTACHMENT_HELP = _(
+    "Screenshots, log files, documents or archives; up to %(count)s files, %(size)s MB each."
+)
+
+
+def attachment_help() -> str:
+    return ATTACHMENT_HELP % {
+        "count": settings.ATTACHMENT_MAX_FILES,
+        "size": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
+    }
+
+
+class TicketForm(forms.Form):
+    type = forms.ChoiceField(
+        label=_("Type"),
+        choices=TicketType.choices,
+        widget=forms.RadioSelect,
+        initial=TicketType.INCIDENT,
+    )
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        choices=Priority.choices,
+        coerce=int,
+        initial=Priority.NORMAL,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("Only for incidents. Choose it strictly by the operating procedure."),
+    )
+    subject = forms.CharField(
+        label=_("Subject"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=_("One task per ticket, in the system's own terms."),
+    )
+    body = forms.CharField(
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_("What happened, what you expected, steps to reproduce. Markdown works."),
+    )
+    files = MultipleFileField(label=_("Attachments"))
+    follows = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = attachment_help()
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("Your comment"), widget=forms.Textarea(attrs={"rows": 5}))
+    files = MultipleFileField(label=_("Attachments"))
+    expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = attachment_help()
+
+
+class TransitionForm(forms.Form):
+    message = forms.CharField(
+        label=_("Comment (optional)"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+STATUS_FILTER_CHOICES = [
+    ("", _("Any status")),
+    ("open", _("Open")),
+    *Status.choices,
+]
+
+
+class TicketFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_FILTER_CHOICES, required=False)
+    type = forms.ChoiceField(
+        label=_("Type"), choices=[("", _("Any type")), *TicketType.choices], required=False
+    )
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        choices=[("", _("Any priority")), *Priority.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+    def apply(self, tickets):
+        if not self.is_valid():
+            return tickets
+        data = self.cleaned_data
+        if data["q"]:
+            tickets = search(tickets, data["q"])
+        if data["status"] == "open":
+            tickets = tickets.filter(status__in=OPEN_STATUSES)
+        elif data["status"]:
+            tickets = tickets.filter(status=data["status"])
+        if data["type"]:
+            tickets = tickets.filter(type=data["type"])
+        if data["priority"]:
+            tickets = tickets.filter(priority=data["priority"])
+        return tickets
+
+
+def search(tickets, query: str):
+    """By number (whole or its digits) and by words in the subject or description."""
+    from django.db.models import Q
+
+    query = query.strip()
+    condition = Q(number__iexact=query)
+    digits = query.lstrip("#")
+    if digits.isdigit():
+        condition |= Q(number__endswith=f"-{int(digits):05d}")
+    words = Q()
+    for word in query.split()[:8]:
+        words &= Q(subject__icontains=word) | Q(body__icontains=word)
+    return tickets.filter(condition | words)

@@ -1,0 +1,388 @@
+"""Tickets, their state machine, and what hangs off a ticket.
+
+Transition methods only change fields and state their rule; every write, with its
+history, goes through ``tickets.services``.
+"""
+
+import datetime
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from tickets.attachments import PREVIEWABLE_TYPES
+
+
+class TicketType(models.TextChoices):
+    INCIDENT = "incident", _("Incident")
+    CONSULTATION = "consultation", _("Consultation")
+    CHANGE_REQUEST = "change_request", _("Change request")
+    UPDATE_INSTALLATION = "update_installation", _("Update installation")
+
+
+class Priority(models.IntegerChoices):
+    URGENT = 1, _("Urgent")
+    HIGH = 2, _("High")
+    NORMAL = 3, _("Normal")
+    LOW = 4, _("Low")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_FOR_CUSTOMER = "waiting_for_customer", _("Waiting for customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Rejected")
+
+
+OPEN_STATUSES = (
+    Status.NEW,
+    Status.IN_PROGRESS,
+    Status.WAITING_FOR_CUSTOMER,
+    Status.RESOLVED,
+)
+# States in which the next move is the customer's.
+CUSTOMER_TURN_STATUSES = (Status.WAITING_FOR_CUSTOMER, Status.RESOLVED)
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web portal")
+    EMAIL = "email", _("E-mail")
+    API = "api", _("API")
+
+
+# Permissions of transitions: who may fire which.
+def by_contractor(ticket: "Ticket", user) -> bool:
+    return bool(user) and user.is_contractor
+
+
+def by_customer(ticket: "Ticket", user) -> bool:
+    return bool(user) and user.is_customer and user.organisation_id == ticket.organisation_id
+
+
+def by_either_party(ticket: "Ticket", user) -> bool:
+    return by_contractor(ticket, user) or by_customer(ticket, user)
+
+
+def within_reopen_window(ticket: "Ticket") -> bool:
+    """A closed ticket reopens only within REOPEN_WINDOW_DAYS of closing."""
+    if ticket.status != Status.CLOSED:
+        return True
+    return ticket.reopen_deadline is not None and timezone.now() <= ticket.reopen_deadline
+
+
+class Ticket(ConcurrentTransitionMixin, models.Model):
+    number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requester"),
+        on_delete=models.PROTECT,
+        related_name="requested_tickets",
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("description"), help_text=_("Markdown"))
+    type = models.CharField(
+        _("type"), max_length=32, choices=TicketType.choices, default=TicketType.INCIDENT
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    status = FSMField(
+        _("status"), choices=Status.choices, default=Status.NEW, protected=True, max_length=32
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        limit_choices_to={"role__in": ["agent", "manager"], "is_active": True},
+    )
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Channel.choices, default=Channel.WEB
+    )
+    reject_reason = models.TextField(_("rejection reason"), blank=True)
+
+    created_at = models.DateTimeField(_("filed at"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    first_accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    waiting_since = models.DateTimeField(_("waiting for customer since"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
+    reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["organisation", "status", "-created_at"]),
+            models.Index(fields=["status", "-created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="priority_only_for_incidents",
+                condition=Q(type=TicketType.INCIDENT) | Q(priority=Priority.NORMAL),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def reopen_deadline(self) -> datetime.datetime | None:
+        if self.closed_at is None:
+            return None
+        return self.closed_at + datetime.timedelta(days=settings.REOPEN_WINDOW_DAYS)
+
+    @property
+    def reopen_refused(self) -> bool:
+        """Closed longer ago than the reopen window: only a new, linked ticket will do."""
+        return self.status == Status.CLOSED and not within_reopen_window(self)
+
+    # --- transitions -------------------------------------------------------------
+
+    @transition(
+        field=status,
+        source=Status.NEW,
+        target=Status.IN_PROGRESS,
+        permission=by_contractor,
+        custom={"label": _("Accept"), "icon": "accept"},
+    )
+    def accept(self):
+        """The contractor takes the ticket: this is the reaction."""
+        now = timezone.now()
+        self.first_accepted_at = self.first_accepted_at or now
+
+    @transition(
+        field=status,
+        source=Status.IN_PROGRESS,
+        target=Status.WAITING_FOR_CUSTOMER,
+        permission=by_contractor,
+        custom={"label": _("Ask for information"), "needs": "message"},
+    )
+    def request_info(self):
+        """The contractor needs information from the customer; the clocks pause."""
+        self.waiting_since = timezone.now()
+
+    @transition(
+        field=status,
+        source=Status.WAITING_FOR_CUSTOMER,
+        target=Status.IN_PROGRESS,
+        permission=by_either_party,
+        custom={"label": _("Resume work")},
+    )
+    def resume(self):
+        """The customer answered (or the contractor resumes): work continues."""
+        self.waiting_since = None
+
+    @transition(
+        field=status,
+        source=[Status.IN_PROGRESS, Status.WAITING_FOR_CUSTOMER],
+        target=Status.RESOLVED,
+        permission=by_contractor,
+        custom={"label": _("Resolve")},
+    )
+    def resolve(self):
+        """The contractor says the work is done; the customer confirms or asks more."""
+        self.waiting_since = None
+        self.resolved_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=Status.RESOLVED,
+        target=Status.CLOSED,
+        permission=by_customer,
+        custom={"label": _("Close"), "portal": True},
+    )
+    def close(self):
+        """The customer confirms the resolution and closes the ticket."""
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=[Status.RESOLVED, Status.CLOSED],
+        target=Status.IN_PROGRESS,
+        permission=by_customer,
+        conditions=[within_reopen_window],
+        custom={"label": _("Reopen"), "portal": True},
+    )
+    def reopen(self):
+        """The customer reopens: a resolved ticket any time, a closed one within the window."""
+        self.reopened_at = timezone.now()
+        self.resolved_at = None
+        self.closed_at = None
+
+    @transition(
+        field=status,
+        source=[Status.NEW, Status.IN_PROGRESS, Status.WAITING_FOR_CUSTOMER],
+        target=Status.REJECTED,
+        permission=by_contractor,
+        custom={"label": _("Reject"), "needs": "reason"},
+    )
+    def reject(self, reason: str = ""):
+        """The contractor ignores an improper ticket, with a reason the customer sees."""
+        self.reject_reason = reason
+        self.rejected_at = timezone.now()
+        self.waiting_since = None
+
+    @transition(
+        field=status,
+        source=[Status.NEW, Status.IN_PROGRESS, Status.WAITING_FOR_CUSTOMER],
+        target=Status.CLOSED,
+        permission=by_contractor,
+        custom={"label": _("Mark as duplicate"), "needs": "original"},
+    )
+    def mark_duplicate(self):
+        """A repeat of an open ticket closes, linked to the original."""
+        self.closed_at = timezone.now()
+        self.waiting_since = None
+
+
+class TicketNumberCounter(models.Model):
+    """The last number handed out per year; a row lock makes filing safe in parallel."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class Comment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
+    )
+    body = models.TextField(_("comment"))
+    is_internal = models.BooleanField(
+        _("internal note"),
+        default=False,
+        help_text=_("Internal notes are seen by the contractor only."),
+    )
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+
+    def __str__(self) -> str:
+        return f"{self.ticket.number} #{self.pk}"
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # Stored under a generated name: the customer's file name never touches the disk.
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in PREVIEWABLE_TYPES
+
+
+class LinkKind(models.TextChoices):
+    RELATED = "related", _("related to")
+    DUPLICATE_OF = "duplicate_of", _("duplicate of")
+    FOLLOWS = "follows", _("follows")
+    BLOCKS = "blocks", _("blocks")
+    PARENT_OF = "parent_of", _("parent of")
+
+
+# How a link reads from the other ticket's side.
+INVERSE_LINK_LABELS = {
+    LinkKind.RELATED: _("related to"),
+    LinkKind.DUPLICATE_OF: _("has duplicate"),
+    LinkKind.FOLLOWS: _("followed by"),
+    LinkKind.BLOCKS: _("blocked by"),
+    LinkKind.PARENT_OF: _("subtask of"),
+}
+
+
+class TicketLink(models.Model):
+    source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(_("link"), max_length=16, choices=LinkKind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("link")
+        verbose_name_plural = _("links")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="unique_link"),
+            models.CheckConstraint(name="no_self_link", condition=~Q(source=models.F("target"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source.number} {self.get_kind_display()} {self.target.number}"
+
+
+class EventKind(models.TextChoices):
+    FILED = "filed", _("Filed")
+    STATUS = "status", _("Status changed")
+    PRIORITY = "priority", _("Priority changed")
+    TYPE = "type", _("Type changed")
+    ASSIGNEE = "assignee", _("Assignee changed")
+    LINK = "link", _("Link added")
+    UNLINK = "unlink", _("Link removed")
+
+
+class TicketEvent(models.Model):
+    """One line of a ticket's history: who changed what, when and why."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    old_value = models.CharField(max_length=200, blank=True)
+    new_value = models.CharField(max_length=200, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.old_value} -> {self.new_value}"

@@ -1,0 +1,76 @@
+"""Reads that more than one view needs; every one of them is scoped to the user."""
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from tickets.models import (
+    CUSTOMER_TURN_STATUSES,
+    OPEN_STATUSES,
+    Attachment,
+    Comment,
+    Ticket,
+    TicketEvent,
+    TicketLink,
+)
+
+
+def tickets_visible_to(user: User) -> QuerySet[Ticket]:
+    """Contractor staff see every ticket; a customer sees their organisation's only."""
+    tickets = Ticket.objects.select_related("organisation", "requester", "assignee")
+    if not user.is_authenticated or not user.is_active:
+        return tickets.none()
+    if user.is_contractor or user.is_superuser:
+        return tickets
+    if user.is_customer:
+        return tickets.filter(organisation_id=user.organisation_id)
+    return tickets.none()
+
+
+def comments_visible_to(user: User, ticket: Ticket) -> QuerySet[Comment]:
+    comments = ticket.comments.select_related("author").prefetch_related("attachments")
+    if not (user.is_contractor or user.is_superuser):
+        comments = comments.filter(is_internal=False)
+    return comments
+
+
+def attachments_visible_to(user: User) -> QuerySet[Attachment]:
+    """Files of visible tickets, minus those on internal notes for customers."""
+    attachments = Attachment.objects.filter(ticket__in=tickets_visible_to(user))
+    if not (user.is_contractor or user.is_superuser):
+        attachments = attachments.filter(Q(comment__isnull=True) | Q(comment__is_internal=False))
+    return attachments
+
+
+def links_of(user: User, ticket: Ticket) -> list[dict]:
+    """Both directions of a ticket's links, as each reads from this ticket's side."""
+    from tickets.models import INVERSE_LINK_LABELS
+
+    visible = tickets_visible_to(user)
+    rows = []
+    for link in TicketLink.objects.filter(source=ticket, target__in=visible).select_related("target"):
+        rows.append({"link": link, "label": link.get_kind_display(), "other": link.target})
+    for link in TicketLink.objects.filter(target=ticket, source__in=visible).select_related("source"):
+        rows.append({"link": link, "label": INVERSE_LINK_LABELS[link.kind], "other": link.source})
+    return rows
+
+
+def history_of(ticket: Ticket) -> QuerySet[TicketEvent]:
+    return ticket.events.select_related("actor")
+
+
+def open_tickets_for_dashboard(user: User) -> QuerySet[Ticket]:
+    """Open tickets, those waiting for the customer's move first."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    return (
+        tickets_visible_to(user)
+        .filter(status__in=OPEN_STATUSES)
+        .annotate(
+            customer_turn=Case(
+                When(status__in=CUSTOMER_TURN_STATUSES, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("customer_turn", "-updated_at")
+    )

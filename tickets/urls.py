@@ -1,0 +1,16 @@
+from django.urls import path
+
+from tickets import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("tickets/", views.ticket_list, name="ticket_list"),
+    path("tickets/new/", views.ticket_new, name="ticket_new"),
+    path("tickets/<str:number>/", views.ticket_detail, name="ticket_detail"),
+    path("tickets/<str:number>/comment/", views.ticket_comment, name="ticket_comment"),
+    path("tickets/<str:number>/do/<str:transition>/", views.ticket_transition, name="ticket_transition"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("rules/", views.rules, name="rules"),
+]

@@ -1,0 +1,224 @@
+"""The customer portal: thin views over ``tickets.services`` and ``tickets.selectors``."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from tickets import selectors, services
+from tickets.forms import CommentForm, TicketFilterForm, TicketForm, TransitionForm
+from tickets.models import Status
+
+# Transitions a customer fires from the portal; the rest are the contractor's, in the admin.
+PORTAL_TRANSITIONS = {"close", "reopen"}
+
+
+def _ticket_or_404(user, number: str):
+    return get_object_or_404(selectors.tickets_visible_to(user), number=number)
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    user = request.user
+    tickets = list(selectors.open_tickets_for_dashboard(user)[:50])
+    context = {
+        "customer_turn": [t for t in tickets if t.status in (Status.WAITING_FOR_CUSTOMER, Status.RESOLVED)],
+        "others": [t for t in tickets if t.status not in (Status.WAITING_FOR_CUSTOMER, Status.RESOLVED)],
+        "can_file": _can_file(user),
+    }
+    return render(request, "tickets/dashboard.html", context)
+
+
+def _can_file(user) -> bool:
+    return bool(user.is_customer and user.organisation and user.organisation.can_file(timezone.localdate()))
+
+
+@login_required
+@require_GET
+def ticket_list(request):
+    form = TicketFilterForm(request.GET or None)
+    tickets = form.apply(selectors.tickets_visible_to(request.user))
+    page = Paginator(tickets.order_by("-created_at", "-id"), settings.PORTAL_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "tickets/ticket_list.html",
+        {"form": form, "page": page, "querystring": query.urlencode()},
+    )
+
+
+@login_required
+def ticket_new(request):
+    user = request.user
+    if not user.is_customer:
+        messages.info(request, _("Contractor staff file tickets on a customer's behalf in the admin."))
+        return redirect("portal:dashboard")
+    follows = _followed_ticket(user, request.GET.get("follows") or request.POST.get("follows"))
+    if request.method == "POST":
+        form = TicketForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                ticket = services.ticket_file(
+                    requester=user,
+                    subject=form.cleaned_data["subject"],
+                    body=form.cleaned_data["body"],
+                    type=form.cleaned_data["type"],
+                    priority=form.cleaned_data["priority"],
+                    files=form.cleaned_data["files"],
+                    follows=follows,
+                )
+            except (services.ActionRefused, ValidationError) as exc:
+                form.add_error(None, getattr(exc, "message", None) or "; ".join(exc.messages))
+            else:
+                messages.success(request, _("Ticket %(number)s is filed.") % {"number": ticket.number})
+                return redirect("portal:ticket_detail", number=ticket.number)
+    else:
+        form = TicketForm(initial=_follow_up_initial(follows))
+    return render(
+        request,
+        "tickets/ticket_new.html",
+        {"form": form, "follows": follows, "can_file": _can_file(user)},
+    )
+
+
+def _followed_ticket(user, number: str | None):
+    if not number:
+        return None
+    return selectors.tickets_visible_to(user).filter(number=number).first()
+
+
+def _follow_up_initial(follows) -> dict:
+    if follows is None:
+        return {}
+    return {
+        "follows": follows.number,
+        "type": follows.type,
+        "priority": follows.priority,
+        "subject": _("Follow-up to %(number)s: %(subject)s")
+        % {"number": follows.number, "subject": follows.subject},
+        "body": _("This continues %(number)s, closed on %(date)s.\n\n")
+        % {"number": follows.number, "date": timezone.localtime(follows.closed_at).date()},
+    }
+
+
+def _detail_context(request, ticket, *, comment_form=None) -> dict:
+    user = request.user
+    transitions = [
+        t for t in services.available_transitions(ticket, user) if t.name in PORTAL_TRANSITIONS
+    ]
+    return {
+        "ticket": ticket,
+        "comments": selectors.comments_visible_to(user, ticket),
+        "ticket_files": selectors.attachments_visible_to(user).filter(ticket=ticket, comment=None),
+        "links": selectors.links_of(user, ticket),
+        "history": selectors.history_of(ticket),
+        "transitions": transitions,
+        "comment_form": comment_form or CommentForm(initial={"expected_status": ticket.status}),
+        "transition_form": TransitionForm(initial={"expected_status": ticket.status}),
+        "can_comment": _customer_may_comment(user, ticket),
+    }
+
+
+def _customer_may_comment(user, ticket) -> bool:
+    if user.is_contractor:
+        return True
+    return ticket.status not in (Status.CLOSED, Status.REJECTED)
+
+
+@login_required
+@require_GET
+def ticket_detail(request, number: str):
+    ticket = _ticket_or_404(request.user, number)
+    return render(request, "tickets/ticket_detail.html", _detail_context(request, ticket))
+
+
+@login_required
+@require_POST
+def ticket_comment(request, number: str):
+    ticket = _ticket_or_404(request.user, number)
+    form = CommentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.check_unchanged(ticket, form.cleaned_data["expected_status"])
+            services.comment_add(
+                ticket=ticket,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                files=form.cleaned_data["files"],
+            )
+        except (services.ActionRefused, ValidationError) as exc:
+            form.add_error(None, getattr(exc, "message", None) or "; ".join(exc.messages))
+        else:
+            messages.success(request, _("Your comment is added."))
+            return redirect("portal:ticket_detail", number=ticket.number)
+    ticket.refresh_from_db()
+    context = _detail_context(request, ticket, comment_form=form)
+    return render(request, "tickets/ticket_detail.html", context, status=400)
+
+
+@login_required
+def ticket_transition(request, number: str, transition: str):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    ticket = _ticket_or_404(request.user, number)
+    if transition not in PORTAL_TRANSITIONS:
+        raise Http404
+    form = TransitionForm(request.POST)
+    form.is_valid()
+    message = form.cleaned_data.get("message", "")
+    try:
+        services.check_unchanged(ticket, form.cleaned_data.get("expected_status"))
+        if transition == "reopen":
+            services.ticket_reopen(ticket=ticket, actor=request.user, message=message)
+        else:
+            services.ticket_close(ticket=ticket, actor=request.user)
+            if message.strip():
+                services.comment_add(ticket=ticket, author=request.user, body=message)
+    except services.ActionRefused as exc:
+        messages.error(request, exc.message)
+        if exc.code == "reopen_window_passed":
+            return redirect(f"{_new_ticket_url()}?follows={ticket.number}")
+    else:
+        done = {"close": _("%(number)s is closed."), "reopen": _("%(number)s is reopened.")}
+        messages.success(request, done[transition] % {"number": ticket.number})
+    return redirect("portal:ticket_detail", number=ticket.number)
+
+
+def _new_ticket_url() -> str:
+    from django.urls import reverse
+
+    return reverse("portal:ticket_new")
+
+
+@login_required
+@require_GET
+def attachment_download(request, pk: int):
+    """Files leave only through here: permission-checked, as a download, never sniffed."""
+    attachment = get_object_or_404(selectors.attachments_visible_to(request.user), pk=pk)
+    preview = request.GET.get("preview") == "1" and attachment.is_image
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not preview,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
+
+
+@require_GET
+def rules(request):
+    return render(request, "tickets/rules.html")
