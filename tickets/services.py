@@ -18,7 +18,6 @@ from accounts.models import User
 from tickets import signals
 from tickets.attachments import inspect_upload
 from tickets.models import (
-    INVERSE_LINK_LABELS,
     Attachment,
     Channel,
     Comment,
@@ -388,9 +387,9 @@ def ticket_link(*, ticket: Ticket, actor: User, other: Ticket, kind: str) -> Tic
             source=ticket, target=other, kind=kind, defaults={"created_by": actor}
         )
         if created:
-            label = LinkKind(kind).label
-            _event(ticket, actor, EventKind.LINK, new=f"{label} {other.number}")
-            _event(other, actor, EventKind.LINK, new=f"{INVERSE_LINK_LABELS[kind]} {ticket.number}")
+            # Stored as codes and rendered in the reader's language (see templatetags).
+            _event(ticket, actor, EventKind.LINK, new=f"{kind} {other.number}")
+            _event(other, actor, EventKind.LINK, new=f"~{kind} {ticket.number}")
             signals.ticket_linked.send(sender=Ticket, link=link, actor=actor)
     return link
 
@@ -399,11 +398,8 @@ def ticket_unlink(*, link: TicketLink, actor: User) -> None:
     """The contractor removes a link; both tickets' histories say so."""
     _require_contractor(actor)
     with transaction.atomic():
-        _event(link.source, actor, EventKind.UNLINK, old=f"{link.get_kind_display()} {link.target.number}")
-        _event(
-            link.target, actor, EventKind.UNLINK,
-            old=f"{INVERSE_LINK_LABELS[link.kind]} {link.source.number}",
-        )
+        _event(link.source, actor, EventKind.UNLINK, old=f"{link.kind} {link.target.number}")
+        _event(link.target, actor, EventKind.UNLINK, old=f"~{link.kind} {link.source.number}")
         link.delete()
 
 

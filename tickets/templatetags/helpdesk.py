@@ -1,6 +1,8 @@
 from django import template
+from django.utils.translation import gettext as _
 
 from tickets.markdown import render_markdown
+from tickets.models import INVERSE_LINK_LABELS, EventKind, LinkKind, Priority, Status, TicketType
 
 register = template.Library()
 
@@ -8,3 +10,53 @@ register = template.Library()
 @register.filter(name="markdown")
 def markdown_filter(text: str):
     return render_markdown(text)
+
+
+def _label(choices, value) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+def _link_label(value: str) -> str:
+    """'duplicate_of HD-…' or '~duplicate_of HD-…' (the other side) in the reader's words."""
+    code, _sep, number = value.partition(" ")
+    inverse = code.startswith("~")
+    code = code.lstrip("~")
+    if code not in LinkKind.values:
+        return value
+    label = INVERSE_LINK_LABELS[code] if inverse else LinkKind(code).label
+    return f"{label} {number}"
+
+
+@register.filter
+def event_text(event) -> str:
+    """One history line in the reader's language."""
+    kind = event.kind
+    if kind == EventKind.FILED:
+        return _("Filed the ticket")
+    if kind == EventKind.STATUS:
+        return _("Status: %(old)s → %(new)s") % {
+            "old": _label(Status, event.old_value),
+            "new": _label(Status, event.new_value),
+        }
+    if kind == EventKind.PRIORITY:
+        return _("Priority: %(old)s → %(new)s") % {
+            "old": _label(Priority, int(event.old_value)),
+            "new": _label(Priority, int(event.new_value)),
+        }
+    if kind == EventKind.TYPE:
+        return _("Type: %(old)s → %(new)s") % {
+            "old": _label(TicketType, event.old_value),
+            "new": _label(TicketType, event.new_value),
+        }
+    if kind == EventKind.ASSIGNEE:
+        if event.new_value:
+            return _("Assigned to %(name)s") % {"name": event.new_value}
+        return _("Unassigned")
+    if kind == EventKind.LINK:
+        return _("Linked: %(link)s") % {"link": _link_label(event.new_value)}
+    if kind == EventKind.UNLINK:
+        return _("Link removed: %(link)s") % {"link": _link_label(event.old_value)}
+    return str(event.get_kind_display())
