@@ -1,6 +1,7 @@
 // Progressive enhancement only: every page works without this file.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
   function syncTicketForm(form) {
     var type = form.querySelector("input[name=type]:checked");
     var prio = form.querySelector("input[name=priority]:checked");
