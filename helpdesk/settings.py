@@ -5,6 +5,7 @@ developer's setup: SQLite under ``var/``, a filesystem Celery broker, mail writt
 ``var/mail/``. Production sets ``DEBUG=false`` and the variables listed in the README.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -82,6 +83,13 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # One test database per test run, so that runs started side by side never drop each
+    # other's database (pytest-xdist adds its own _gwN suffix on top).
+    DATABASES["default"]["TEST"] = {
+        "NAME": env.str("TEST_DATABASE_NAME", default="")
+        or f"test_{DATABASES['default']['NAME']}_{os.getpid()}"
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -134,6 +142,14 @@ SUPPORT_PHONE_EXT = env.str("SUPPORT_PHONE_EXT", default="200")
 SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@helpdesk.localhost")
 PORTAL_PAGE_SIZE = 25
 
+# Business calendar and SLA
+SLA_TIME_ZONE = env.str("SLA_TIME_ZONE", default="Europe/Moscow")
+SLA_HOLIDAY_COUNTRY = env.str("SLA_HOLIDAY_COUNTRY", default="RU")
+SLA_WORKDAY_START = env.str("SLA_WORKDAY_START", default="10:00")
+SLA_WORKDAY_END = env.str("SLA_WORKDAY_END", default="19:00")
+SLA_WORKDAYS = env.list("SLA_WORKDAYS", cast=int, default=[0, 1, 2, 3, 4])  # Monday = 0
+SLA_AT_RISK_SHARE = env.float("SLA_AT_RISK_SHARE", default=0.75)
+
 # Mail: EMAIL_URL (smtp://user:pass@host:port) or EMAIL_BACKEND (e.g. an anymail
 # backend, with its keys as ANYMAIL_<SETTING>); neither set: files in var/mail/.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Helpdesk <support@helpdesk.localhost>")
@@ -168,13 +184,16 @@ else:
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "sla-sweep": {"task": "sla.tasks.sla_sweep", "schedule": 60.0},
+}
 
 # Security: secure by default, relaxed only with DEBUG on (local development).
 SESSION_COOKIE_HTTPONLY = True
@@ -187,7 +206,7 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
