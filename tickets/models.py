@@ -50,6 +50,19 @@ OPEN_STATUSES = (
 CUSTOMER_TURN_STATUSES = (Status.WAITING_FOR_CUSTOMER, Status.RESOLVED)
 
 
+class SlaState(models.TextChoices):
+    RUNNING = "running", _("On track")
+    AT_RISK = "at_risk", _("At risk")
+    PAUSED = "paused", _("Paused")
+    MET = "met", _("Met")
+    BREACHED = "breached", _("Breached")
+    STOPPED = "stopped", _("Stopped")
+
+
+# A clock whose deadline is still ahead of it: what the sweeps look at.
+LIVE_SLA_STATES = (SlaState.RUNNING, SlaState.AT_RISK)
+
+
 class Channel(models.TextChoices):
     WEB = "web", _("Web portal")
     EMAIL = "email", _("E-mail")
@@ -124,6 +137,22 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
     reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
 
+    # SLA clock, kept by sla.services from the ticket's SlaEvent trail.
+    reaction_due = models.DateTimeField(_("reaction due"), null=True, blank=True)
+    reaction_risk_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reaction_state = models.CharField(
+        _("reaction SLA"), max_length=16, choices=SlaState.choices, default=SlaState.RUNNING
+    )
+    reaction_business_seconds = models.BigIntegerField(null=True, blank=True, editable=False)
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    resolution_risk_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolution_state = models.CharField(
+        _("resolution SLA"), max_length=16, choices=SlaState.choices, default=SlaState.RUNNING
+    )
+    resolution_left_seconds = models.BigIntegerField(
+        null=True, blank=True, editable=False, help_text="Business time left while paused."
+    )
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("ticket")
@@ -131,6 +160,27 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["organisation", "status", "-created_at"]),
             models.Index(fields=["status", "-created_at"]),
+            # The SLA sweeps: one partial index per query, on live clocks only.
+            models.Index(
+                fields=["reaction_risk_at"],
+                name="sla_reaction_risk_idx",
+                condition=Q(reaction_state="running"),
+            ),
+            models.Index(
+                fields=["reaction_due"],
+                name="sla_reaction_due_idx",
+                condition=Q(reaction_state__in=["running", "at_risk"]),
+            ),
+            models.Index(
+                fields=["resolution_risk_at"],
+                name="sla_resolution_risk_idx",
+                condition=Q(resolution_state="running"),
+            ),
+            models.Index(
+                fields=["resolution_due"],
+                name="sla_resolution_due_idx",
+                condition=Q(resolution_state__in=["running", "at_risk"]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
