@@ -142,12 +142,13 @@ SUPPORT_PHONE_EXT = env.str("SUPPORT_PHONE_EXT", default="200")
 SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@helpdesk.localhost")
 PORTAL_PAGE_SIZE = 25
 
-# Business calendar and SLA
-SLA_TIME_ZONE = env.str("SLA_TIME_ZONE", default="Europe/Moscow")
-SLA_HOLIDAY_COUNTRY = env.str("SLA_HOLIDAY_COUNTRY", default="RU")
-SLA_WORKDAY_START = env.str("SLA_WORKDAY_START", default="10:00")
-SLA_WORKDAY_END = env.str("SLA_WORKDAY_END", default="19:00")
-SLA_WORKDAYS = env.list("SLA_WORKDAYS", cast=int, default=[0, 1, 2, 3, 4])  # Monday = 0
+# Business calendar and SLA (read by sla.calendar.calendar_from_settings)
+SLA_CALENDAR_TIME_ZONE = env.str("SLA_TIME_ZONE", default="Europe/Moscow")
+SLA_CALENDAR_COUNTRY = env.str("SLA_HOLIDAY_COUNTRY", default="RU")
+SLA_CALENDAR_WEEKLY_HOURS = {
+    weekday: (env.str("SLA_WORKDAY_START", default="10:00"), env.str("SLA_WORKDAY_END", default="19:00"))
+    for weekday in env.list("SLA_WORKDAYS", cast=int, default=[0, 1, 2, 3, 4])  # Monday = 0
+}
 SLA_AT_RISK_SHARE = env.float("SLA_AT_RISK_SHARE", default=0.75)
 
 # Mail: EMAIL_URL (smtp://user:pass@host:port) or EMAIL_BACKEND (e.g. an anymail

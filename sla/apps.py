@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class SlaConfig(AppConfig):
     name = "sla"
     verbose_name = _("SLA")
+
+    def ready(self):
+        from sla import receivers  # noqa: F401 - connects the clock to the ticket signals

@@ -1,0 +1,96 @@
+"""Managers edit the SLA policies and the calendar overrides here."""
+
+import holidays
+from django.conf import settings
+from django.contrib import admin
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sla import tasks
+from sla.models import CalendarOverride, SlaPolicy
+
+
+class ManagerOnlyAdmin(admin.ModelAdmin):
+    """Agents may look; only managers change SLA settings."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_contractor
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_contractor
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_manager
+
+    has_add_permission = has_delete_permission = (
+        lambda self, request, obj=None: request.user.is_active and request.user.is_manager
+    )
+
+
+def _recalculate_after_commit(priority=None, note=""):
+    def enqueue():
+        try:
+            tasks.sla_recalculate_open.delay(priority=priority, note=note)
+        except Exception:  # noqa: BLE001 - the broker being down must not lose the change
+            from sla import services
+
+            services.sla_recalculate_open(priority=priority, note=note)
+
+    transaction.on_commit(enqueue)
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(ManagerOnlyAdmin):
+    list_display = ["priority", "reaction_hours", "resolution_hours"]
+    list_editable = ["reaction_hours", "resolution_hours"]
+    list_display_links = ["priority"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["priority"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _recalculate_after_commit(priority=obj.priority, note="policy changed")
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(ManagerOnlyAdmin):
+    list_display = ["date", "kind", "start", "end", "note"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"
+    fields = ["date", "kind", "start", "end", "note"]
+    change_list_template = "admin/sla/calendaroverride/change_list.html"
+
+    def save_model(self, request, obj, form, change):
+        obj.created_by = obj.created_by or request.user
+        super().save_model(request, obj, form, change)
+        _recalculate_after_commit(note="calendar changed")
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        _recalculate_after_commit(note="calendar changed")
+
+    def changelist_view(self, request, extra_context=None):
+        year = timezone.localdate().year
+        try:
+            year = int(request.GET.get("date__year", year))
+        except ValueError:
+            pass
+        extra_context = {**(extra_context or {}), **official_calendar_context(year)}
+        return super().changelist_view(request, extra_context=extra_context)
+
+
+def official_calendar_context(year: int) -> dict:
+    """The official holidays and working Saturdays of a year, shown for reference."""
+    country = holidays.country_holidays(settings.SLA_CALENDAR_COUNTRY, years=year, language="en_US")
+    workdays = sorted(
+        day for day in getattr(country, "weekend_workdays", set()) if day.year == year
+    )
+    return {
+        "official_year": year,
+        "official_holidays": sorted(country.items()),
+        "official_workdays": workdays,
+        "official_title": _("Official calendar of %(year)s (%(country)s)")
+        % {"year": year, "country": settings.SLA_CALENDAR_COUNTRY},
+    }

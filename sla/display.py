@@ -1,0 +1,60 @@
+"""What people read about a ticket's SLA, in their language."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from tickets.models import SlaState, Status
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(settings.SLA_CALENDAR_TIME_ZONE)
+
+
+def gmt_label(moment: datetime.datetime) -> str:
+    """'GMT+3' for Moscow: the offset in force at that moment."""
+    offset = moment.astimezone(_zone()).utcoffset() or datetime.timedelta(0)
+    hours, rest = divmod(int(offset.total_seconds()), 3600)
+    minutes = rest // 60
+    return f"GMT{hours:+d}" + (f":{minutes:02d}" if minutes else "")
+
+
+def deadline_text(moment: datetime.datetime) -> str:
+    """'Friday 27 November, 12:30 (GMT+3)' in the calendar's time zone."""
+    local = moment.astimezone(_zone())
+    with timezone.override(_zone()):
+        day = formats.date_format(local, _("l j F, H:i"))
+    return f"{day} ({gmt_label(moment)})"
+
+
+def hours_text(seconds: int | float) -> str:
+    hours = round(seconds / 3600, 1)
+    shown = formats.number_format(hours, decimal_pos=1 if hours % 1 else 0)
+    plural_n = int(hours) if hours == int(hours) else 2  # "1.5 hours", "1,5 часа"
+    return ngettext("%(hours)s business hour", "%(hours)s business hours", plural_n) % {
+        "hours": shown
+    }
+
+
+def reaction_line(ticket) -> str:
+    """The portal's promise before the reaction, and the record after it."""
+    if ticket.reaction_business_seconds is not None:
+        return _("Reacted in %(time)s.") % {"time": hours_text(ticket.reaction_business_seconds)}
+    if ticket.status == Status.NEW and ticket.reaction_due:
+        return _("We will react by %(deadline)s.") % {"deadline": deadline_text(ticket.reaction_due)}
+    return ""
+
+
+def resolution_line(ticket) -> str:
+    state = ticket.resolution_state
+    if ticket.status == Status.WAITING_FOR_CUSTOMER and state in (SlaState.PAUSED, SlaState.BREACHED):
+        return _("The resolution clock is paused while we wait for your answer.")
+    if ticket.status in (Status.NEW, Status.IN_PROGRESS) and ticket.resolution_due:
+        return _("Resolution target: %(deadline)s.") % {
+            "deadline": deadline_text(ticket.resolution_due)
+        }
+    return ""

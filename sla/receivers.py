@@ -1,0 +1,33 @@
+"""The SLA clock listens to the ticket's lifecycle (tickets.signals)."""
+
+from django.dispatch import receiver
+from django.utils import timezone
+
+from sla import services
+from tickets import signals
+from tickets.models import Status
+
+
+@receiver(signals.ticket_filed)
+def start_clock(sender, ticket, **kwargs):
+    services.sla_start(ticket=ticket, at=ticket.created_at)
+
+
+@receiver(signals.ticket_status_changed)
+def follow_status(sender, ticket, old, new, **kwargs):
+    at = timezone.now()
+    if old == Status.NEW and new == Status.IN_PROGRESS:
+        services.sla_record_reaction(ticket=ticket, at=ticket.first_accepted_at or at)
+    elif new == Status.WAITING_FOR_CUSTOMER:
+        services.sla_pause(ticket=ticket, at=at)
+    elif new == Status.IN_PROGRESS:  # the customer answered, or a reopen
+        services.sla_resume(ticket=ticket, at=at)
+    elif new == Status.RESOLVED:
+        services.sla_stop(ticket=ticket, at=at, outcome=True)
+    elif new == Status.REJECTED or (new == Status.CLOSED and old != Status.RESOLVED):
+        services.sla_stop(ticket=ticket, at=at, outcome=False)
+
+
+@receiver(signals.ticket_priority_changed)
+def follow_priority(sender, ticket, **kwargs):
+    services.sla_recalculate(ticket=ticket, note="priority changed")

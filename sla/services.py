@@ -1,0 +1,316 @@
+"""The SLA clock: start, pause, resume, stop, recalculate, and the sweeps.
+
+Semantics (also in the README):
+- Reaction clock: starts when the ticket is filed; the contractor's first acceptance
+  stops it for good and records met or breached and the business time it took. It never
+  pauses (a ticket cannot wait for the customer before it is accepted).
+- Resolution clock: starts at filing; pauses while the ticket waits for the customer and
+  resumes with the business time that was left; stops at "resolved" (met or breached)
+  and at rejection or duplicate-closing (no outcome); reopening resumes it.
+- Deadlines are always derived by replaying the ticket's clock events (started, paused,
+  resumed, stopped) against the targets and the calendar, so a policy or calendar
+  change recomputes them exactly, pauses included.
+"""
+
+import datetime
+import functools
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from sla.calendar import BusinessCalendar
+from sla.models import (
+    CLOCK_EVENTS,
+    DEFAULT_TARGETS,
+    CalendarOverride,
+    SlaEvent,
+    SlaEventKind,
+    SlaPolicy,
+)
+from tickets.models import LIVE_SLA_STATES, Priority, SlaState, Status, Ticket
+
+ZERO = datetime.timedelta(0)
+
+
+# --- the calendar and the targets --------------------------------------------------
+
+
+def current_calendar() -> BusinessCalendar:
+    """The site's calendar: settings plus the managers' overrides (one small query)."""
+    overrides = tuple(
+        CalendarOverride.objects.order_by("date").values_list("date", "kind", "start", "end")
+    )
+    return _calendar(overrides)
+
+
+@functools.lru_cache(maxsize=8)
+def _calendar(overrides: tuple) -> BusinessCalendar:
+    from sla.calendar import calendar_from_settings
+
+    return calendar_from_settings(overrides)
+
+
+@dataclass(frozen=True)
+class Targets:
+    reaction: datetime.timedelta
+    resolution: datetime.timedelta
+
+
+def _hours(value: Decimal) -> datetime.timedelta:
+    return datetime.timedelta(seconds=int(Decimal(value) * 3600))
+
+
+def targets_for(priority: int) -> Targets:
+    """The policy of the ticket's priority (non-Incidents are Normal already)."""
+    policy = SlaPolicy.objects.filter(priority=priority).first()
+    if policy is None:
+        reaction, resolution = DEFAULT_TARGETS[Priority(priority)]
+    else:
+        reaction, resolution = policy.reaction_hours, policy.resolution_hours
+    return Targets(reaction=_hours(reaction), resolution=_hours(resolution))
+
+
+def _at_risk_part(target: datetime.timedelta) -> datetime.timedelta:
+    """The share of a target after which the ticket is at risk (75 % by default)."""
+    return datetime.timedelta(seconds=int(target.total_seconds() * settings.SLA_AT_RISK_SHARE))
+
+
+# --- replaying the trail -----------------------------------------------------------
+
+
+@dataclass
+class Clock:
+    due: datetime.datetime | None
+    risk_at: datetime.datetime | None
+    left: datetime.timedelta
+    running: bool
+    # Crossed during an earlier running span (before a pause): already recorded then.
+    risk_earlier: bool = False
+    breached_earlier: bool = False
+
+
+def replay(events, target: datetime.timedelta, calendar: BusinessCalendar) -> Clock:
+    """Walk the clock events; find when the target and its at-risk share are reached."""
+    risk_target = _at_risk_part(target)
+    used, since = ZERO, None
+    due = risk_at = None
+    for event in events:
+        if event.kind in (SlaEventKind.STARTED, SlaEventKind.RESUMED):
+            if since is None:
+                since = event.at
+        elif since is not None:  # paused or stopped
+            span = calendar.between(since, event.at)
+            due = due or _crossing(calendar, since, used, span, target)
+            risk_at = risk_at or _crossing(calendar, since, used, span, risk_target)
+            used, since = used + span, None
+    clock = Clock(due=due, risk_at=risk_at, left=target - used, running=since is not None,
+                  risk_earlier=risk_at is not None, breached_earlier=due is not None)
+    if since is not None:
+        clock.due = due or calendar.add(since, target - used)
+        clock.risk_at = risk_at or calendar.add(since, risk_target - used)
+    return clock
+
+
+def _crossing(calendar, since, used, span, target):
+    """The moment within a finished running span at which `target` was used up, if any."""
+    if used <= target < used + span:
+        return calendar.add(since, target - used)
+    return None
+
+
+def _clock_events(ticket: Ticket):
+    return list(ticket.sla_events.filter(kind__in=CLOCK_EVENTS).order_by("at", "id"))
+
+
+# --- hooks called from the ticket signals ------------------------------------------
+
+
+def _record(ticket, kind, *, at, business_seconds=None, due=None, note="") -> SlaEvent:
+    return SlaEvent.objects.create(
+        ticket=ticket, kind=kind, at=at, business_seconds=business_seconds, due=due, note=note
+    )
+
+
+def sla_start(*, ticket: Ticket, at: datetime.datetime) -> None:
+    """Filing starts both clocks."""
+    _record(ticket, SlaEventKind.STARTED, at=at)
+    _apply(ticket, now=at)
+
+
+def sla_pause(*, ticket: Ticket, at: datetime.datetime) -> None:
+    """Waiting for the customer pauses the resolution clock."""
+    _record(ticket, SlaEventKind.PAUSED, at=at)
+    _apply(ticket, now=at)
+
+
+def sla_resume(*, ticket: Ticket, at: datetime.datetime) -> None:
+    """The customer's reply (or a reopen) resumes it with the time that was left."""
+    _record(ticket, SlaEventKind.RESUMED, at=at)
+    _apply(ticket, now=at)
+
+
+def sla_record_reaction(*, ticket: Ticket, at: datetime.datetime) -> None:
+    """The first acceptance is the reaction: met or breached, and how long it took."""
+    if ticket.reaction_state in (SlaState.MET, SlaState.BREACHED) and ticket.reaction_business_seconds:
+        return
+    calendar = current_calendar()
+    took = int(calendar.between(ticket.created_at, at).total_seconds())
+    met = ticket.reaction_due is not None and at <= ticket.reaction_due
+    already_breached = ticket.sla_events.filter(kind=SlaEventKind.REACTION_BREACHED).exists()
+    if not already_breached:
+        kind = SlaEventKind.REACTION_MET if met else SlaEventKind.REACTION_BREACHED
+        _record(ticket, kind, at=at, business_seconds=took, due=ticket.reaction_due)
+    ticket.reaction_state = SlaState.MET if met and not already_breached else SlaState.BREACHED
+    ticket.reaction_business_seconds = took
+    ticket.save(update_fields=["reaction_state", "reaction_business_seconds"])
+
+
+def sla_stop(*, ticket: Ticket, at: datetime.datetime, outcome: bool) -> None:
+    """Resolved stops the clock with an outcome; rejection or duplicate without one."""
+    due = ticket.resolution_due  # the deadline in force until now
+    _record(ticket, SlaEventKind.STOPPED, at=at)
+    _apply(ticket, now=at)
+    if not outcome:
+        return
+    if due is not None and at > due:
+        if not _breach_recorded_since_start(ticket):
+            _record(ticket, SlaEventKind.RESOLUTION_BREACHED, at=at, due=due)
+        ticket.resolution_state = SlaState.BREACHED
+    else:
+        _record(ticket, SlaEventKind.RESOLUTION_MET, at=at, due=due)
+        ticket.resolution_state = SlaState.MET
+    ticket.resolution_due = due
+    ticket.save(update_fields=["resolution_state", "resolution_due"])
+
+
+def _breach_recorded_since_start(ticket) -> bool:
+    last_resume = (
+        ticket.sla_events.filter(kind__in=[SlaEventKind.RESUMED, SlaEventKind.STARTED])
+        .order_by("-at", "-id")
+        .values_list("at", flat=True)
+        .first()
+    )
+    return ticket.sla_events.filter(
+        kind=SlaEventKind.RESOLUTION_BREACHED, at__gte=last_resume or ticket.created_at
+    ).exists()
+
+
+def sla_recalculate(*, ticket: Ticket, note: str = "") -> None:
+    """Recompute the deadlines from the trail (after a policy, priority or calendar change)."""
+    old = (ticket.reaction_due, ticket.resolution_due)
+    _apply(ticket, now=timezone.now())
+    if (ticket.reaction_due, ticket.resolution_due) != old:
+        _record(
+            ticket, SlaEventKind.RECALCULATED, at=timezone.now(), due=ticket.resolution_due, note=note
+        )
+
+
+def _apply(ticket: Ticket, *, now: datetime.datetime) -> None:
+    """Store the deadlines and states the trail implies."""
+    calendar = current_calendar()
+    targets = targets_for(ticket.priority)
+    events = _clock_events(ticket)
+    fields = ["resolution_due", "resolution_risk_at", "resolution_state", "resolution_left_seconds"]
+    if ticket.reaction_state in LIVE_SLA_STATES:
+        started = events[0].at if events else ticket.created_at
+        ticket.reaction_due = calendar.add(started, targets.reaction)
+        ticket.reaction_risk_at = calendar.add(started, _at_risk_part(targets.reaction))
+        fields += ["reaction_due", "reaction_risk_at"]
+    clock = replay(events, targets.resolution, calendar)
+    ticket.resolution_due, ticket.resolution_risk_at = clock.due, clock.risk_at
+    ticket.resolution_left_seconds = int(clock.left.total_seconds())
+    ticket.resolution_state = _resolution_state(ticket, clock, now)
+    ticket.save(update_fields=fields)
+
+
+def _resolution_state(ticket: Ticket, clock: Clock, now) -> str:
+    """The state the trail implies. Crossings while running are left to the sweep, which
+    records them as events; crossings before a pause were recorded back then."""
+    previous = ticket.resolution_state
+    if not clock.running:
+        if ticket.status == Status.WAITING_FOR_CUSTOMER:
+            return SlaState.PAUSED
+        return previous if previous in (SlaState.MET, SlaState.BREACHED) else SlaState.STOPPED
+    if clock.breached_earlier:
+        return SlaState.BREACHED
+    if clock.risk_earlier:
+        return SlaState.AT_RISK
+    if previous == SlaState.AT_RISK and clock.risk_at and now >= clock.risk_at:
+        return SlaState.AT_RISK
+    if previous == SlaState.BREACHED and clock.due and now >= clock.due:
+        return SlaState.BREACHED
+    return SlaState.RUNNING
+
+
+# --- sweeps ------------------------------------------------------------------------
+
+SWEEPS = (
+    # (state column, moment column, from states, to state, event)
+    ("reaction_state", "reaction_risk_at", ("running",), "at_risk", SlaEventKind.REACTION_AT_RISK),
+    ("reaction_state", "reaction_due", ("running", "at_risk"), "breached", SlaEventKind.REACTION_BREACHED),
+    ("resolution_state", "resolution_risk_at", ("running",), "at_risk", SlaEventKind.RESOLUTION_AT_RISK),
+    ("resolution_state", "resolution_due", ("running", "at_risk"), "breached", SlaEventKind.RESOLUTION_BREACHED),
+)
+
+
+def sla_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Mark tickets at risk or breached: one indexed UPDATE … RETURNING per rule.
+
+    The UPDATE is the compare-and-swap: a row changes only if it is still in the old
+    state, so two overlapping sweeps record each event once.
+    """
+    now = now or timezone.now()
+    counts = {}
+    for state_col, moment_col, old_states, new_state, kind in SWEEPS:
+        with transaction.atomic():
+            changed = _swap(state_col, moment_col, old_states, new_state, now)
+            SlaEvent.objects.bulk_create(
+                [SlaEvent(ticket_id=pk, kind=kind, at=now, due=due) for pk, due in changed],
+                ignore_conflicts=True,
+            )
+            from sla import signals
+
+            if changed:
+                signals.sla_events_recorded.send(
+                    sender=SlaEvent, kind=kind, ticket_ids=[pk for pk, _ in changed]
+                )
+        counts[kind] = len(changed)
+    return counts
+
+
+def _swap(state_col, moment_col, old_states, new_state, now) -> list[tuple]:
+    table = Ticket._meta.db_table
+    placeholders = ", ".join(["%s"] * len(old_states))
+    # Column names come from the constant table above, never from input.
+    sql = (
+        f"UPDATE {table} SET {state_col} = %s "  # noqa: S608
+        f"WHERE {state_col} IN ({placeholders}) AND {moment_col} <= %s "
+        f"RETURNING id, {moment_col}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [new_state, *old_states, now])
+        return [(pk, _aware(moment)) for pk, moment in cursor.fetchall()]
+
+
+def _aware(moment):
+    if isinstance(moment, str):  # SQLite hands back text
+        moment = datetime.datetime.fromisoformat(moment)
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment
+
+
+def sla_recalculate_open(*, priority: int | None = None, note: str = "") -> int:
+    """Recompute every open ticket (of one priority) after a policy or calendar change."""
+    tickets = Ticket.objects.exclude(status__in=[Status.CLOSED, Status.REJECTED])
+    if priority is not None:
+        tickets = tickets.filter(priority=priority)
+    count = 0
+    for ticket in tickets.iterator(chunk_size=500):
+        with transaction.atomic():
+            sla_recalculate(ticket=ticket, note=note)
+        count += 1
+    return count
