@@ -66,6 +66,7 @@ LIVE_SLA_STATES = (SlaState.RUNNING, SlaState.AT_RISK)
 class Channel(models.TextChoices):
     WEB = "web", _("Web portal")
     EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone")
     API = "api", _("API")
 
 

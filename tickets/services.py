@@ -109,7 +109,7 @@ def ticket_file(
         )
         ticket.save()
         _event(ticket, actor or requester, EventKind.FILED, new=ticket.status)
-        _store_files(ticket=ticket, comment=None, uploader=requester, files=inspected)
+        _store_files(ticket=ticket, comment=None, uploader=actor or requester, files=inspected)
         if follows is not None:
             ticket_link(ticket=ticket, actor=actor or requester, other=follows, kind=LinkKind.FOLLOWS)
         signals.ticket_filed.send(sender=Ticket, ticket=ticket, actor=actor or requester)
@@ -139,18 +139,25 @@ def _locked(ticket: Ticket, expected_status: str) -> Ticket:
     return locked
 
 
+def _not_in_this_state(ticket: Ticket) -> ActionRefused:
+    return ActionRefused(
+        _("A ticket that is “%(status)s” cannot be changed that way.")
+        % {"status": ticket.get_status_display()},
+        code="not_allowed",
+    )
+
+
 def _fire(ticket: Ticket, name: str, actor: User | None, why: str = "", **kwargs) -> Ticket:
     """Fire a transition under a row lock, with its history entry and signal."""
     locked = _locked(ticket, expected_status=ticket.status)
     method = getattr(locked, name)
+    # The state first (the clearer message), then who may, then the rule's conditions.
+    if not can_proceed(method, check_conditions=False):
+        raise _not_in_this_state(locked)
     if actor is not None and not has_transition_perm(method, actor):
         raise ActionRefused(_("You may not do that with this ticket."), code="forbidden")
     if not can_proceed(method):
-        raise ActionRefused(
-            _("A ticket that is “%(status)s” cannot be changed that way.")
-            % {"status": locked.get_status_display()},
-            code="not_allowed",
-        )
+        raise _not_in_this_state(locked)
     old = locked.status
     method(**kwargs)
     try:

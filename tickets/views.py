@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from sla.display import reaction_line, resolution_line
 from tickets import selectors, services
 from tickets.forms import CommentForm, TicketFilterForm, TicketForm, TransitionForm
 from tickets.models import Status
@@ -126,6 +127,7 @@ def _detail_context(request, ticket, *, comment_form=None) -> dict:
         "comment_form": comment_form or CommentForm(initial={"expected_status": ticket.status}),
         "transition_form": TransitionForm(initial={"expected_status": ticket.status}),
         "can_comment": _customer_may_comment(user, ticket),
+        "sla_lines": [line for line in (reaction_line(ticket), resolution_line(ticket)) if line],
     }
 
 

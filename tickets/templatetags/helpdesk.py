@@ -1,6 +1,7 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from sla.display import hours_text
 from tickets.markdown import render_markdown
 from tickets.models import INVERSE_LINK_LABELS, EventKind, LinkKind, Priority, Status, TicketType
 
@@ -60,3 +61,8 @@ def event_text(event) -> str:
     if kind == EventKind.UNLINK:
         return _("Link removed: %(link)s") % {"link": _link_label(event.old_value)}
     return str(event.get_kind_display())
+
+
+@register.filter
+def business_hours(seconds) -> str:
+    return hours_text(seconds) if seconds is not None else ""

@@ -1,0 +1,388 @@
+"""The contractor's triage tool: tickets in the staff admin.
+
+The admin never saves a ticket itself. Buttons come from the state machine
+(``get_available_user_status_transitions``) and fire ``tickets.services``; the change
+form's fields are actions handed to services too (see ``tickets.admin_forms``).
+"""
+
+import threading
+
+from django.contrib import admin, messages
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.db.models import Case, DateTimeField, F, Q, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.timesince import timesince
+from django.utils.translation import gettext_lazy as _
+from django_fsm.admin import FSMAdminMixin
+
+from sla import services as sla_services
+from sla.display import deadline_text, live_deadline, time_left_text
+
+from accounts.admin import is_contractor_staff
+from tickets import selectors, services
+from tickets.admin_forms import (
+    MarkDuplicateForm,
+    RejectForm,
+    RequestInfoForm,
+    ResolveForm,
+    TicketAddForm,
+    TicketChangeForm,
+)
+from tickets.markdown import render_markdown
+from tickets.models import OPEN_STATUSES, SlaState, Status, Ticket
+
+
+class AssignmentFilter(admin.SimpleListFilter):
+    title = _("assignment")
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", _("Assigned to me")), ("none", _("Unassigned"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assignee=request.user)
+        if self.value() == "none":
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = _("open or finished")
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Open")), ("no", _("Closed or rejected"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(status__in=OPEN_STATUSES)
+        if self.value() == "no":
+            return queryset.exclude(status__in=OPEN_STATUSES)
+        return queryset
+
+
+class SlaFilter(admin.SimpleListFilter):
+    title = _("SLA")
+    parameter_name = "sla"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("at_risk", _("At risk")),
+            ("breached", _("Breached")),
+            ("paused", _("Paused")),
+            ("on_track", _("On track")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        reaction = Q(status=Status.NEW)
+        resolution = Q(status__in=[Status.IN_PROGRESS, Status.WAITING_FOR_CUSTOMER])
+        states = {
+            "at_risk": [SlaState.AT_RISK],
+            "breached": [SlaState.BREACHED],
+            "paused": [SlaState.PAUSED],
+            "on_track": [SlaState.RUNNING],
+        }.get(value)
+        if not states:
+            return queryset
+        return queryset.filter(
+            (reaction & Q(reaction_state__in=states))
+            | (resolution & Q(resolution_state__in=states))
+        )
+
+
+def sla_deadline_expression():
+    """The deadline the agent works against: reaction for new tickets, else resolution."""
+    return Case(
+        When(status=Status.NEW, then=F("reaction_due")),
+        When(status=Status.IN_PROGRESS, then=F("resolution_due")),
+        default=None,
+        output_field=DateTimeField(),
+    )
+
+
+# The calendar for one changelist request (list_display callables get no request).
+_request_calendar = threading.local()
+
+
+SUMMARY_FIELDS = (
+    "number", "status", "organisation", "requester", "subject", "type", "priority",
+    "assignee", "channel", "created_at", "age", "first_accepted_at", "resolved_at",
+    "closed_at", "rejected_at", "reject_reason", "description", "sla_summary",
+)
+
+
+@admin.register(Ticket)
+class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
+    fsm_fields = ["status"]
+    fsm_forms = {
+        "request_info": RequestInfoForm,
+        "resolve": ResolveForm,
+        "reject": RejectForm,
+        "mark_duplicate": MarkDuplicateForm,
+    }
+    change_form_template = "admin/tickets/ticket/change_form.html"
+    fsm_transition_form_template = "admin/tickets/ticket/transition_form.html"
+
+    list_display = (
+        "number", "subject", "organisation", "type", "priority", "status", "assignee", "age",
+        "sla_left",
+    )
+    list_filter = (
+        AssignmentFilter, OpenFilter, SlaFilter, "status", "type", "priority", "organisation",
+        "assignee",
+    )
+    list_select_related = ("organisation", "assignee")
+    search_fields = ("number", "subject", "organisation__name")
+    search_help_text = _("Number, subject or organisation name")
+    ordering = ("-created_at", "-id")
+    list_per_page = 50
+    readonly_fields = SUMMARY_FIELDS
+
+    # --- permissions: by role, not Django model permissions ---------------------------
+
+    def has_module_permission(self, request):
+        return is_contractor_staff(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_contractor_staff(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_contractor_staff(request.user)
+
+    def has_add_permission(self, request):
+        return is_contractor_staff(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    # --- list -------------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        return (
+            selectors.tickets_visible_to(request.user)
+            .annotate(sla_deadline=sla_deadline_expression())
+            .order_by(*self.get_ordering(request))
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        _request_calendar.value = (sla_services.current_calendar(), timezone.now())
+        try:
+            response = super().changelist_view(request, extra_context)
+            if hasattr(response, "render"):
+                response.render()  # while this request's calendar is in place
+            return response
+        finally:
+            _request_calendar.value = None
+
+    @admin.display(description=_("SLA left"), ordering=F("sla_deadline").asc(nulls_last=True))
+    def sla_left(self, obj: Ticket):
+        calendar, now = getattr(_request_calendar, "value", None) or (
+            sla_services.current_calendar(),
+            timezone.now(),
+        )
+        text = time_left_text(obj, calendar, now)
+        if not text:
+            return "—"
+        _due, state = live_deadline(obj)
+        return format_html('<span class="sla sla-{}">{}</span>', state, text)
+
+    @admin.display(description=_("SLA"))
+    def sla_summary(self, obj: Ticket):
+        rows = []
+        if obj.reaction_due:
+            rows.append((_("Reaction due"), deadline_text(obj.reaction_due), obj.reaction_state))
+        if obj.resolution_due:
+            rows.append(
+                (_("Resolution due"), deadline_text(obj.resolution_due), obj.resolution_state)
+            )
+        return format_html_join(
+            "",
+            '<div><strong>{}</strong>: {} <span class="sla sla-{}">{}</span></div>',
+            ((label, when, state, SlaState(state).label) for label, when, state in rows),
+        )
+
+    @admin.display(description=_("age"), ordering="-created_at")
+    def age(self, obj: Ticket) -> str:
+        return timesince(obj.created_at, depth=1)
+
+    @admin.display(description=_("description"))
+    def description(self, obj: Ticket):
+        return render_markdown(obj.body)
+
+    # --- forms ------------------------------------------------------------------------
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return ADD_FIELDSETS
+        if obj.reject_reason:
+            return CHANGE_FIELDSETS
+        return _without_field(CHANGE_FIELDSETS, "reject_reason")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Every ticket field is read-only on the change page; the add form has none.
+        return SUMMARY_FIELDS if obj is not None else ()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = TicketChangeForm if obj is not None else TicketAddForm
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
+    def save_model(self, request, obj, form, change):
+        # The form's services have written everything already; a Ticket is never saved here.
+        for text in form.done:
+            self.message_user(request, text, messages.SUCCESS)
+
+    def response_post_save_add(self, request, obj):
+        return HttpResponseRedirect(self._ticket_url(request, obj))
+
+    # --- change page ------------------------------------------------------------------
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None:
+            context.update(self._ticket_panel(request, obj))
+            # The mixin hands a generator; the page shows the buttons twice.
+            transitions = context.get(self.fsm_context_key) or ()
+            context[self.fsm_context_key] = list(transitions)
+            context["show_save_and_add_another"] = False
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _ticket_panel(self, request, ticket: Ticket) -> dict:
+        user = request.user
+        return {
+            "ticket_panel": True,
+            "comments": selectors.comments_visible_to(user, ticket),
+            "ticket_files": selectors.attachments_visible_to(user).filter(
+                ticket=ticket, comment=None
+            ),
+            "links": selectors.links_of(user, ticket),
+            "history": selectors.history_of(ticket),
+            "sla_events": ticket.sla_events.all(),
+        }
+
+    def response_change(self, request, obj):
+        transition = request.POST.get(self.fsm_post_param)
+        if transition:
+            return self._response_transition(request, obj, transition)
+        if request.POST.get("assign_to_me"):
+            return HttpResponseRedirect(self._ticket_url(request, obj))
+        return super().response_change(request, obj)
+
+    def _response_transition(self, request, obj: Ticket, name: str):
+        """Act on the state the agent saw: a change in between is reported, not overridden."""
+        if name not in services.TRANSITION_SERVICES:
+            raise Http404
+        try:
+            services.check_unchanged(obj, request.POST.get("expected_status"))
+        except services.ActionRefused as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(self._ticket_url(request, obj))
+        return super().response_change(request, obj)
+
+    def _ticket_url(self, request, obj: Ticket) -> str:
+        url = reverse("admin:tickets_ticket_change", args=[obj.pk])
+        context = {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}
+        return add_preserved_filters(context, url)
+
+    # --- transitions, through the services --------------------------------------------
+
+    @staticmethod
+    def get_fsm_block_label(fsm_field_name: str) -> str:
+        return _("Change status")
+
+    def get_help_text(self, transition) -> str:
+        return transition.custom.get("help_text") or ""
+
+    def fsm_transition_view(self, request, object_id, transition_name, **kwargs):
+        if transition_name not in services.TRANSITION_SERVICES:
+            raise Http404
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        return super().fsm_transition_view(request, object_id, transition_name, **kwargs)
+
+    def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None) -> bool:
+        params = dict(kwargs or {})
+        expected = params.pop("expected_status", "")
+        service = services.TRANSITION_SERVICES[transition_name]
+        try:
+            services.check_unchanged(obj, expected)
+            service(ticket=obj, actor=request.user, **params)
+        except services.ActionRefused as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return False
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return False
+        # The service has given ``obj`` the saved state.
+        self.message_user(request, self._transition_done(obj), messages.SUCCESS)
+        return True
+
+    @staticmethod
+    def _transition_done(ticket: Ticket) -> str:
+        return _("%(number)s is now “%(status)s”.") % {
+            "number": ticket.number,
+            "status": ticket.get_status_display(),
+        }
+
+
+def _without_field(fieldsets, name: str) -> list:
+    return [
+        (title, {**options, "fields": [f for f in options["fields"] if f != name]})
+        for title, options in fieldsets
+    ]
+
+
+ADD_FIELDSETS = (
+    (_("Customer"), {"fields": ("organisation", "requester", "channel")}),
+    (_("Ticket"), {"fields": ("type", "priority", "subject", "body", "files")}),
+)
+
+CHANGE_FIELDSETS = (
+    (
+        None,
+        {
+            "fields": (
+                ("number", "status"),
+                ("organisation", "requester"),
+                "subject",
+                ("type", "priority"),
+                ("assignee", "channel"),
+                ("created_at", "age"),
+                "sla_summary",
+                "reject_reason",
+                "description",
+                "expected_status",
+            )
+        },
+    ),
+    (
+        _("Dates"),
+        {
+            "classes": ("collapse",),
+            "fields": (("first_accepted_at", "resolved_at"), ("closed_at", "rejected_at")),
+        },
+    ),
+    (_("Public reply"), {"classes": ("ticket-reply",), "fields": ("reply", "reply_files")}),
+    (_("Internal note"), {"classes": ("ticket-note",), "fields": ("note", "note_files")}),
+    (
+        _("Triage"),
+        {
+            "fields": (
+                ("assign_to", "assign_to_me"),
+                ("new_priority", "priority_reason"),
+                ("new_type", "type_reason"),
+            )
+        },
+    ),
+    (
+        _("Add or remove links"),
+        {"classes": ("ticket-links",), "fields": (("link_kind", "link_ticket"), "unlink")},
+    ),
+)

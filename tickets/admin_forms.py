@@ -1,0 +1,438 @@
+"""Forms of the staff admin for tickets.
+
+None of them writes a ticket: each hands what was typed to ``tickets.services``. A
+service's refusal comes back as an error on the field it concerns, with the input kept.
+"""
+
+import contextlib
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import CONTRACTOR_ROLES, CUSTOMER_ROLES, Organisation, User
+from tickets import selectors, services
+from tickets.forms import MultipleFileField, attachment_help
+from tickets.models import Channel, LinkKind, Priority, Ticket, TicketLink, TicketType
+
+KEEP = [("", "---------")]
+
+
+def _number_placeholder() -> dict:
+    return {"placeholder": f"{settings.TICKET_NUMBER_PREFIX}-2026-00042", "size": 18}
+
+
+class SubmitButton(forms.CheckboxInput):
+    """A submit button read like a checkbox: True when it is the button that was pressed."""
+
+    def __init__(self, text, attrs=None):
+        super().__init__(attrs)
+        self.text = text
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        return format_html(
+            '<button type="submit" class="button" name="{}" value="1"{}>{}</button>',
+            name,
+            flatatt(attrs),
+            self.text,
+        )
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.get_full_name()} ({obj.get_role_display()})"
+
+
+class CustomerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.get_full_name()} <{obj.email}> · {obj.organisation}"
+
+
+def assignable_staff():
+    return User.objects.filter(role__in=CONTRACTOR_ROLES, is_active=True).order_by(
+        "full_name", "email"
+    )
+
+
+class ServiceForm(forms.ModelForm):
+    """A ticket form whose writes are done by services, never by ``save()``.
+
+    The admin decides whether a form is valid before it calls ``save_model``, so the
+    services run at the end of validation, where a refusal can still become a field
+    error. All of one submission's actions share a savepoint: all or nothing.
+    """
+
+    actor: User | None = None  # set per request by TicketAdmin.get_form
+
+    class Meta:
+        model = Ticket
+        fields = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.done: list[str] = []
+
+    def _post_clean(self):
+        # No model validation here: the services hold the rules of the ticket.
+        if self._errors:
+            return
+        with transaction.atomic():
+            self.perform()
+            if self._errors:
+                transaction.set_rollback(True)
+        if self._errors:
+            self.done = []
+            if self.instance.pk:
+                self.instance.refresh_from_db()
+
+    def perform(self) -> None:
+        """Call the services with the cleaned data; subclasses say which."""
+
+    @contextlib.contextmanager
+    def refusals(self, field: str, *, by_code: dict | None = None, files_field: str = ""):
+        """Turn a service's refusal into an error on the field it concerns."""
+        try:
+            yield
+        except services.ActionRefused as exc:
+            self.add_error((by_code or {}).get(exc.code, field), exc.message)
+        except ValidationError as exc:
+            self.add_error(files_field or field, exc.messages)
+
+
+class TicketAddForm(ServiceForm):
+    """Staff file a ticket on a customer's behalf, e.g. after a phone call."""
+
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True)
+    )
+    requester = CustomerChoiceField(
+        label=_("Requester"),
+        queryset=User.objects.filter(role__in=CUSTOMER_ROLES, is_active=True)
+        .select_related("organisation")
+        .order_by("organisation__name", "full_name", "email"),
+        help_text=_("The customer's employee the ticket is filed for; replies go to them."),
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_("What happened, what was expected, steps to reproduce. Markdown works."),
+    )
+    type = forms.ChoiceField(
+        label=_("Type"), choices=TicketType.choices, initial=TicketType.INCIDENT
+    )
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        choices=Priority.choices,
+        coerce=int,
+        initial=Priority.NORMAL,
+        required=False,
+        help_text=_("Only for incidents; every other type is filed as Normal."),
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=Channel.choices,
+        initial=Channel.PHONE,
+        help_text=_("How the customer reached the support."),
+    )
+    files = MultipleFileField(label=_("Attachments"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = attachment_help()
+
+    def clean(self):
+        data = super().clean()
+        organisation, requester = data.get("organisation"), data.get("requester")
+        if organisation and requester and requester.organisation_id != organisation.pk:
+            self.add_error(
+                "requester",
+                ValidationError(
+                    _("%(name)s is not a member of %(organisation)s."),
+                    params={"name": requester.get_full_name(), "organisation": organisation},
+                    code="other_organisation",
+                ),
+            )
+        return data
+
+    def perform(self) -> None:
+        data = self.cleaned_data
+        codes = {"no_contract": "organisation", "bad_type": "type"}
+        with self.refusals("requester", by_code=codes, files_field="files"):
+            self.instance = services.ticket_file(
+                requester=data["requester"],
+                actor=self.actor,
+                subject=data["subject"],
+                body=data["body"],
+                type=data["type"],
+                priority=data["priority"],
+                channel=data["channel"],
+                files=data["files"],
+            )
+
+
+class TicketChangeForm(ServiceForm):
+    """The triage page: every field is an action handed to a service."""
+
+    expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
+    assign_to = StaffChoiceField(
+        label=_("Assignee"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Nobody"),
+        show_hidden_initial=True,
+    )
+    assign_to_me = forms.BooleanField(
+        label="", required=False, widget=SubmitButton(_("Assign to me"))
+    )
+    new_priority = forms.TypedChoiceField(
+        label=_("Change priority to"),
+        choices=KEEP + Priority.choices,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("Incidents only."),
+    )
+    priority_reason = forms.CharField(
+        label=_("Reason for the priority change"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required. Kept in the history and e-mailed to the customer."),
+    )
+    new_type = forms.ChoiceField(
+        label=_("Change type to"), choices=KEEP + TicketType.choices, required=False
+    )
+    type_reason = forms.CharField(
+        label=_("Reason for the type change"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required. Leaving Incident resets the priority to Normal."),
+    )
+    reply = forms.CharField(
+        label=_("Public reply"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("The customer sees it and gets it by e-mail. Markdown works."),
+    )
+    reply_files = MultipleFileField(label=_("Attachments to the reply"))
+    note = forms.CharField(
+        label=_("Internal note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Seen by the contractor's staff only."),
+    )
+    note_files = MultipleFileField(label=_("Attachments to the note"))
+    link_kind = forms.ChoiceField(
+        label=_("Link this ticket as"), choices=KEEP + LinkKind.choices, required=False
+    )
+    link_ticket = forms.CharField(label=_("Other ticket"), max_length=32, required=False)
+    unlink = forms.TypedMultipleChoiceField(
+        label=_("Remove links"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ticket = self.instance
+        self.fields["expected_status"].initial = ticket.status
+        self.fields["assign_to"].queryset = assignable_staff()
+        self.fields["assign_to"].initial = ticket.assignee_id
+        self.fields["link_ticket"].widget.attrs.update(_number_placeholder())
+        self.fields["unlink"].choices = self._link_choices()
+        for name in ("reply_files", "note_files"):
+            self.fields[name].help_text = attachment_help()
+
+    def _link_choices(self) -> list[tuple[int, str]]:
+        if self.actor is None or self.instance.pk is None:
+            return []
+        return [
+            (row["link"].pk, f"{row['label']} {row['other'].number} · {row['other'].subject}")
+            for row in selectors.links_of(self.actor, self.instance)
+        ]
+
+    def clean_link_ticket(self) -> Ticket | None:
+        number = self.cleaned_data["link_ticket"].strip()
+        if not number:
+            return None
+        other = Ticket.objects.filter(number__iexact=number).first()
+        if other is None:
+            raise ValidationError(
+                _("There is no ticket %(number)s."), params={"number": number}, code="not_found"
+            )
+        return other
+
+    def clean(self):
+        data = super().clean()
+        self._needs_partner(data, "priority_reason", "new_priority", _("Choose the new priority."))
+        self._needs_partner(data, "type_reason", "new_type", _("Choose the new type."))
+        self._needs_partner(data, "link_ticket", "link_kind", _("Choose the kind of link."))
+        self._needs_partner(data, "link_kind", "link_ticket", _("Enter the other ticket's number."))
+        self._needs_partner(data, "reply_files", "reply", _("Write the reply the files go with."))
+        self._needs_partner(data, "note_files", "note", _("Write the note the files go with."))
+        return data
+
+    def _needs_partner(self, data, given: str, partner: str, message) -> None:
+        """A value that makes no sense alone: ask for the field it goes with."""
+        if data.get(given) and not data.get(partner) and partner not in self._errors:
+            self.add_error(partner, message)
+
+    def perform(self) -> None:
+        data = self.cleaned_data
+        self._change_type(data)
+        self._change_priority(data)
+        self._assign(data)
+        self._comment(data, field="reply", internal=False, done=_("Reply sent to the customer."))
+        self._comment(data, field="note", internal=True, done=_("Internal note added."))
+        self._link(data)
+        self._unlink(data)
+
+    def _change_type(self, data) -> None:
+        if not data["new_type"]:
+            return
+        with self.refusals("new_type", by_code={"reason_required": "type_reason"}):
+            services.ticket_change_type(
+                ticket=self.instance, actor=self.actor, type=data["new_type"],
+                reason=data["type_reason"],
+            )
+            self.done.append(
+                _("Type is now %(type)s.") % {"type": self.instance.get_type_display()}
+            )
+
+    def _change_priority(self, data) -> None:
+        if data["new_priority"] is None:
+            return
+        with self.refusals("new_priority", by_code={"reason_required": "priority_reason"}):
+            services.ticket_change_priority(
+                ticket=self.instance, actor=self.actor, priority=data["new_priority"],
+                reason=data["priority_reason"],
+            )
+            self.done.append(
+                _("Priority is now %(priority)s.")
+                % {"priority": self.instance.get_priority_display()}
+            )
+
+    def _assign(self, data) -> None:
+        if data["assign_to_me"]:
+            assignee = self.actor
+        elif "assign_to" in self.changed_data:
+            assignee = data["assign_to"]
+        else:
+            return
+        with self.refusals("assign_to"):
+            services.ticket_assign(ticket=self.instance, actor=self.actor, assignee=assignee)
+            self.done.append(
+                _("Assigned to %(name)s.") % {"name": assignee.get_full_name()}
+                if assignee
+                else _("Nobody is assigned now.")
+            )
+
+    def _comment(self, data, *, field: str, internal: bool, done) -> None:
+        if not data[field].strip():
+            return
+        with self.refusals(field, files_field=f"{field}_files"):
+            services.comment_add(
+                ticket=self.instance, author=self.actor, body=data[field], internal=internal,
+                files=data[f"{field}_files"],
+            )
+            self.done.append(done)
+
+    def _link(self, data) -> None:
+        if not (data["link_kind"] and data["link_ticket"]):
+            return
+        with self.refusals("link_ticket", by_code={"bad_kind": "link_kind"}):
+            services.ticket_link(
+                ticket=self.instance, actor=self.actor, other=data["link_ticket"],
+                kind=data["link_kind"],
+            )
+            self.done.append(
+                _("Linked: %(kind)s %(number)s.")
+                % {"kind": LinkKind(data["link_kind"]).label, "number": data["link_ticket"].number}
+            )
+
+    def _unlink(self, data) -> None:
+        links = TicketLink.objects.filter(pk__in=data["unlink"]).select_related("source", "target")
+        for link in links:
+            with self.refusals("unlink"):
+                services.ticket_unlink(link=link, actor=self.actor)
+                self.done.append(_("Link removed."))
+
+
+# --- transition forms: what a transition needs before it can fire ---------------------
+
+
+class TransitionForm(forms.ModelForm):
+    """Input for one transition; the admin passes its cleaned data to the service."""
+
+    expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Ticket
+        fields = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expected_status"].initial = self.instance.status
+
+    def _post_clean(self):
+        # The service validates and writes the ticket, not this form.
+        pass
+
+
+class RequestInfoForm(TransitionForm):
+    message = forms.CharField(
+        label=_("Question for the customer"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Sent as a public reply; the ticket waits for the answer."),
+    )
+
+
+class ResolveForm(TransitionForm):
+    message = forms.CharField(
+        label=_("Solution (optional)"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        help_text=_("Sent as a public reply with the resolution."),
+    )
+
+
+class RejectForm(TransitionForm):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The customer sees this reason."),
+    )
+
+
+class MarkDuplicateForm(TransitionForm):
+    original = forms.CharField(
+        label=_("Original ticket"),
+        max_length=32,
+        help_text=_("The number of an open ticket of the same organisation."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["original"].widget.attrs.update(_number_placeholder())
+
+    def clean_original(self) -> Ticket:
+        number = self.cleaned_data["original"].strip()
+        original = (
+            Ticket.objects.filter(organisation_id=self.instance.organisation_id)
+            .exclude(pk=self.instance.pk)
+            .filter(number__iexact=number)
+            .first()
+        )
+        if original is None:
+            raise ValidationError(
+                _("%(organisation)s has no other ticket %(number)s."),
+                params={"organisation": self.instance.organisation, "number": number},
+                code="not_found",
+            )
+        return original
