@@ -58,3 +58,28 @@ def resolution_line(ticket) -> str:
             "deadline": deadline_text(ticket.resolution_due)
         }
     return ""
+
+
+def live_deadline(ticket) -> tuple[datetime.datetime | None, str]:
+    """The deadline the agent works against now, and its clock's state."""
+    if ticket.status == Status.NEW:
+        return ticket.reaction_due, ticket.reaction_state
+    if ticket.status == Status.WAITING_FOR_CUSTOMER:
+        return None, SlaState.PAUSED
+    if ticket.status == Status.IN_PROGRESS:
+        return ticket.resolution_due, ticket.resolution_state
+    return None, ticket.resolution_state
+
+
+def time_left_text(ticket, calendar, now) -> str:
+    """Business time left to the live deadline: '3.5 h left', '1.0 h overdue', 'paused'."""
+    due, state = live_deadline(ticket)
+    if state == SlaState.PAUSED:
+        left = (ticket.resolution_left_seconds or 0) / 3600
+        return _("paused, %(hours)s h left") % {"hours": formats.number_format(left, 1)}
+    if due is None:
+        return ""
+    hours = calendar.between(now, due).total_seconds() / 3600
+    if hours < 0 or state == SlaState.BREACHED:
+        return _("%(hours)s h overdue") % {"hours": formats.number_format(abs(hours), 1)}
+    return _("%(hours)s h left") % {"hours": formats.number_format(hours, 1)}

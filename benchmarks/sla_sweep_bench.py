@@ -1,0 +1,140 @@
+"""The SLA sweep at a million open tickets, on PostgreSQL (run on demand).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench \
+        .venv/bin/python benchmarks/sla_sweep_bench.py [--tickets 1000000] [--due 1000]
+
+Creates (or reuses) the benchmark database, fills it with N open tickets whose
+deadlines are spread over the coming year and `--due` of them past their deadline, then
+prints the query plan of each sweep statement and the time one whole sweep takes.
+Every statement runs inside a transaction that is rolled back, so the run can repeat.
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk_bench")
+
+
+def ensure_database():
+    import psycopg2
+    from psycopg2.extensions import ISOLATION_LEVEL_AUTOCOMMIT
+
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    conn = psycopg2.connect(dbname="postgres", user=db["USER"], host=db["HOST"], port=db["PORT"])
+    conn.set_isolation_level(ISOLATION_LEVEL_AUTOCOMMIT)
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
+        if not cursor.fetchone():
+            cursor.execute(f'CREATE DATABASE "{db["NAME"]}"')
+    conn.close()
+
+
+def fill(count: int, due: int) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM tickets_ticket")
+        have = cursor.fetchone()[0]
+        if have >= count:
+            print(f"reusing {have:,} tickets")
+            return
+        print(f"inserting {count - have:,} tickets …", flush=True)
+        cursor.execute(
+            "INSERT INTO accounts_organisation (name, contract_number, is_active) "
+            "VALUES ('Bench Org', 'B-1', true) ON CONFLICT (name) DO NOTHING"
+        )
+        cursor.execute("SELECT id FROM accounts_organisation WHERE name = 'Bench Org'")
+        org = cursor.fetchone()[0]
+        cursor.execute(
+            "INSERT INTO accounts_user (password, is_superuser, first_name, last_name, is_staff,"
+            " is_active, date_joined, email, full_name, role, organisation_id, language) "
+            "VALUES ('!', false, '', '', false, true, now(), 'bench@example.com', 'Bench', "
+            "'customer_employee', %s, 'en') ON CONFLICT (email) DO NOTHING",
+            [org],
+        )
+        cursor.execute("SELECT id FROM accounts_user WHERE email = 'bench@example.com'")
+        user = cursor.fetchone()[0]
+        # Deadlines spread over the next year; the first `due` tickets are overdue.
+        cursor.execute(
+            """
+            INSERT INTO tickets_ticket (
+                number, organisation_id, requester_id, subject, body, type, priority, status,
+                channel, reject_reason, created_at, updated_at, reaction_state,
+                resolution_state, reaction_due, reaction_risk_at, resolution_due,
+                resolution_risk_at)
+            SELECT 'B-' || g, %(org)s, %(user)s, 'Bench ticket ' || g, '', 'incident', 3,
+                   CASE WHEN g %% 4 = 0 THEN 'new' ELSE 'in_progress' END, 'web', '',
+                   now(), now(),
+                   CASE WHEN g %% 4 = 0 THEN 'running' ELSE 'met' END, 'running',
+                   CASE WHEN g <= %(due)s THEN now() - interval '1 minute'
+                        ELSE now() + (g || ' seconds')::interval END,
+                   CASE WHEN g <= %(due)s THEN now() - interval '2 minutes'
+                        ELSE now() + (g || ' seconds')::interval - interval '1 hour' END,
+                   CASE WHEN g <= %(due)s THEN now() - interval '1 minute'
+                        ELSE now() + (g * 2 || ' seconds')::interval END,
+                   CASE WHEN g <= %(due)s THEN now() - interval '2 minutes'
+                        ELSE now() + (g * 2 || ' seconds')::interval - interval '1 hour' END
+            FROM generate_series(%(start)s, %(stop)s) AS g
+            """,
+            {"org": org, "user": user, "due": due, "start": have + 1, "stop": count},
+        )
+        cursor.execute("ANALYZE tickets_ticket")
+
+
+def explain_and_time() -> None:
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from sla import services
+
+    now = timezone.now()
+    table = "tickets_ticket"
+    for state_col, moment_col, old_states, new_state, _kind in services.SWEEPS:
+        states = ", ".join(f"'{s}'" for s in old_states)
+        sql = (
+            f"EXPLAIN (ANALYZE, BUFFERS) UPDATE {table} SET {state_col} = '{new_state}' "
+            f"WHERE {state_col} IN ({states}) AND {moment_col} <= %s RETURNING id"
+        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [now])
+            plan = [row[0] for row in cursor.fetchall()]
+            transaction.set_rollback(True)
+        print(f"\n-- {state_col} -> {new_state} on {moment_col}")
+        print("\n".join(plan))
+
+    timings = []
+    for _ in range(5):
+        with transaction.atomic():
+            started = time.perf_counter()
+            counts = services.sla_sweep(now=now)
+            timings.append(time.perf_counter() - started)
+            transaction.set_rollback(True)
+    timings.sort()
+    print(f"\nwhole sweep (4 statements + events), rolled back: {counts}")
+    print(f"median {timings[2] * 1000:.1f} ms, best {timings[0] * 1000:.1f} ms over 5 runs")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--due", type=int, default=1_000)
+    args = parser.parse_args()
+    import django
+
+    django.setup()
+    ensure_database()
+    fill(args.tickets, args.due)
+    explain_and_time()
+
+
+if __name__ == "__main__":
+    main()

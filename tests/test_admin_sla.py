@@ -1,0 +1,83 @@
+"""What agents see of the SLA in the staff admin."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from sla import services as sla
+from tickets import services
+from tickets.admin import TicketAdmin
+from tickets.models import Priority
+from tests import factories
+
+MSK = ZoneInfo("Europe/Moscow")
+
+
+def msk(*args):
+    return datetime.datetime(*args, tzinfo=MSK)
+
+
+@pytest.fixture
+def tickets(customer, agent):
+    with time_machine.travel(msk(2026, 11, 30, 10, 0), tick=False):
+        late = factories.TicketFactory(requester=customer, priority=Priority.URGENT, subject="Late")
+        fine = factories.TicketFactory(requester=customer, priority=Priority.LOW, subject="Fine")
+        waiting = factories.TicketFactory(requester=customer, subject="Waiting")
+        services.ticket_accept(ticket=waiting, actor=agent)
+        services.ticket_request_info(ticket=waiting, actor=agent, message="Logs?")
+    sla.sla_sweep(now=msk(2026, 11, 30, 12, 0))
+    return late, fine, waiting
+
+
+@pytest.mark.django_db
+def test_changelist_shows_business_time_left_coloured_by_state(client, agent, tickets):
+    client.force_login(agent)
+    with time_machine.travel(msk(2026, 11, 30, 12, 0), tick=False):
+        page = client.get("/admin/tickets/ticket/").content.decode()
+
+    assert '<span class="sla sla-breached">1.0 h overdue</span>' in page
+    assert '<span class="sla sla-running">22.0 h left</span>' in page
+    assert '<span class="sla sla-paused">paused, 40.0 h left</span>' in page
+
+
+@pytest.mark.django_db
+def test_changelist_filters_breached_tickets_and_sorts_by_deadline(client, agent, tickets):
+    late, fine, waiting = tickets
+    client.force_login(agent)
+
+    page = client.get("/admin/tickets/ticket/?sla=breached").content.decode()
+    assert late.number in page and fine.number not in page and waiting.number not in page
+
+    # Sort by the "SLA left" column (agents have no bulk actions, so no checkbox column).
+    column = TicketAdmin.list_display.index("sla_left")
+    page = client.get(f"/admin/tickets/ticket/?o={column}").content.decode()
+    assert page.index(late.number) < page.index(fine.number)
+
+
+@pytest.mark.django_db
+def test_changelist_query_count_does_not_grow_with_the_page(
+    client, agent, customer, django_assert_max_num_queries
+):
+    client.force_login(agent)
+    for _ in range(3):
+        factories.TicketFactory(requester=customer)
+    with django_assert_max_num_queries(20) as small:
+        client.get("/admin/tickets/ticket/")
+    for _ in range(30):
+        factories.TicketFactory(requester=customer)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get("/admin/tickets/ticket/")
+
+
+@pytest.mark.django_db
+def test_ticket_page_shows_the_sla_timeline(client, agent, tickets):
+    late, _fine, _waiting = tickets
+    client.force_login(agent)
+
+    page = client.get(f"/admin/tickets/ticket/{late.pk}/change/").content.decode()
+
+    assert "SLA timeline" in page
+    assert "Reaction breached" in page
+    assert "Reaction due" in page and "Monday 30 November, 11:00 (GMT+3)" in page
