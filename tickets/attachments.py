@@ -84,9 +84,11 @@ def detect_type(head: bytes) -> str | None:
     if _looks_like_text(head):
         lowered = head[:1024].lstrip().lower()
         # Markup is not a log file, whatever its name says.
-        if lowered.startswith((b"<!doctype html", b"<html", b"<svg", b"<?xml-stylesheet")):
-            return "text/html"
-        if b"<script" in head.lower():
+        # Only what starts as markup: a log that records an attack (`<script>` in a
+        # request line) is still a log, and downloads are never rendered anyway.
+        if lowered.startswith(
+            (b"<!doctype html", b"<html", b"<svg", b"<?xml-stylesheet", b"<script", b"<head", b"<body")
+        ):
             return "text/html"
         return "text/plain"
     return None

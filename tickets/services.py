@@ -220,10 +220,14 @@ def ticket_resolve(*, ticket: Ticket, actor: User, message: str = "") -> Ticket:
         return locked
 
 
-def ticket_close(*, ticket: Ticket, actor: User | None) -> Ticket:
-    """The customer confirms a resolved ticket (or the system closes it, actor None)."""
+def ticket_close(*, ticket: Ticket, actor: User | None, message: str = "") -> Ticket:
+    """The customer confirms a resolved ticket (or the system closes it, actor None),
+    optionally with a last word that goes in as a public comment."""
     with transaction.atomic():
-        return _fire(ticket, "close", actor)
+        locked = _fire(ticket, "close", actor, why=message.strip())
+        if message.strip() and actor is not None:
+            _add_comment(ticket=locked, author=actor, body=message, internal=False, files=[])
+        return locked
 
 
 def reopen_refusal(ticket: Ticket) -> str:

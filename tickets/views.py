@@ -101,14 +101,20 @@ def _followed_ticket(user, number: str | None):
 def _follow_up_initial(follows) -> dict:
     if follows is None:
         return {}
+    if follows.closed_at:
+        intro = _("This continues %(number)s, closed on %(date)s.\n\n") % {
+            "number": follows.number,
+            "date": timezone.localtime(follows.closed_at).date(),
+        }
+    else:
+        intro = _("This continues %(number)s.\n\n") % {"number": follows.number}
     return {
         "follows": follows.number,
         "type": follows.type,
         "priority": follows.priority,
         "subject": _("Follow-up to %(number)s: %(subject)s")
         % {"number": follows.number, "subject": follows.subject},
-        "body": _("This continues %(number)s, closed on %(date)s.\n\n")
-        % {"number": follows.number, "date": timezone.localtime(follows.closed_at).date()},
+        "body": intro,
     }
 
 
@@ -183,9 +189,7 @@ def ticket_transition(request, number: str, transition: str):
         if transition == "reopen":
             services.ticket_reopen(ticket=ticket, actor=request.user, message=message)
         else:
-            services.ticket_close(ticket=ticket, actor=request.user)
-            if message.strip():
-                services.comment_add(ticket=ticket, author=request.user, body=message)
+            services.ticket_close(ticket=ticket, actor=request.user, message=message)
     except services.ActionRefused as exc:
         messages.error(request, exc.message)
         if exc.code == "reopen_window_passed":
