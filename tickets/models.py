@@ -137,6 +137,11 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
     reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
+    reopen_expired = models.BooleanField(
+        _("reopen no longer possible"),
+        default=False,
+        help_text=_("Set by a periodic task once the reopen window after closing has passed."),
+    )
 
     # SLA clock, kept by sla.services from the ticket's SlaEvent trail.
     reaction_due = models.DateTimeField(_("reaction due"), null=True, blank=True)

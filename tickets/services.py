@@ -220,11 +220,13 @@ def ticket_resolve(*, ticket: Ticket, actor: User, message: str = "") -> Ticket:
         return locked
 
 
-def ticket_close(*, ticket: Ticket, actor: User | None, message: str = "") -> Ticket:
-    """The customer confirms a resolved ticket (or the system closes it, actor None),
-    optionally with a last word that goes in as a public comment."""
+def ticket_close(
+    *, ticket: Ticket, actor: User | None, message: str = "", reason: str = ""
+) -> Ticket:
+    """The customer confirms a resolved ticket (or the system closes it, actor None, with
+    the reason in the history), optionally with a last word as a public comment."""
     with transaction.atomic():
-        locked = _fire(ticket, "close", actor, why=message.strip())
+        locked = _fire(ticket, "close", actor, why=reason or message.strip())
         if message.strip() and actor is not None:
             _add_comment(ticket=locked, author=actor, body=message, internal=False, files=[])
         return locked
