@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from sla.calendar import BusinessCalendar
+from sla.windows import WindowedCalendar
 from sla.models import (
     CLOCK_EVENTS,
     DEFAULT_TARGETS,
@@ -51,6 +52,24 @@ def _calendar(overrides: tuple) -> BusinessCalendar:
     from sla.calendar import calendar_from_settings
 
     return calendar_from_settings(overrides)
+
+
+def calendar_for(ticket: Ticket):
+    """The ticket's calendar: the site's, plus its approved out-of-hours windows, in which
+    the clock runs around the clock."""
+    base = current_calendar()
+    windows = _approved_windows(ticket)
+    return WindowedCalendar(base, windows) if windows else base
+
+
+def _approved_windows(ticket: Ticket) -> list:
+    from django.apps import apps
+
+    if not apps.is_installed("billing"):
+        return []
+    from billing.selectors import approved_windows
+
+    return approved_windows(ticket)
 
 
 @dataclass(frozen=True)
@@ -156,7 +175,7 @@ def sla_record_reaction(*, ticket: Ticket, at: datetime.datetime) -> None:
     """The first acceptance is the reaction: met or breached, and how long it took."""
     if ticket.reaction_state in (SlaState.MET, SlaState.BREACHED) and ticket.reaction_business_seconds:
         return
-    calendar = current_calendar()
+    calendar = calendar_for(ticket)
     took = int(calendar.between(ticket.created_at, at).total_seconds())
     met = ticket.reaction_due is not None and at <= ticket.reaction_due
     already_breached = ticket.sla_events.filter(kind=SlaEventKind.REACTION_BREACHED).exists()
@@ -210,7 +229,7 @@ def sla_recalculate(*, ticket: Ticket, note: str = "") -> None:
 
 def _apply(ticket: Ticket, *, now: datetime.datetime) -> None:
     """Store the deadlines and states the trail implies."""
-    calendar = current_calendar()
+    calendar = calendar_for(ticket)
     targets = targets_for(ticket.priority)
     events = _clock_events(ticket)
     fields = ["resolution_due", "resolution_risk_at", "resolution_state", "resolution_left_seconds"]
