@@ -6,11 +6,11 @@ included), on on official working Saturdays, with the managers' overrides (an ex
 off, an extra working day, other hours on one date) on top.
 
 How it is computed. Each local day of a year becomes at most one business interval
-[start, end) in absolute time (integer microseconds since the Unix epoch, so the
-arithmetic is exact and daylight-saving changes are already accounted for). The
-intervals of the loaded years sit in three flat lists, ``starts``, ``ends`` and
-``cum`` (business time before each interval), so every operation is a couple of
-``bisect`` calls: adding one hour and adding one year cost the same. Years are built
+[start, end) in absolute time (a ``timedelta`` since the Unix epoch: exact to the
+microsecond, and daylight-saving changes are already accounted for). The
+intervals of the loaded years sit in flat lists, ``starts``, ``ends`` and ``cum``
+(business time before each interval), so every operation is a couple of ``bisect``
+calls: adding one hour and adding one year cost the same. Years are built
 lazily, once, the first time a moment in them is asked about; the official days off
 and working Saturdays of a country are fetched from ``holidays`` once per year and
 cached for every calendar of that country.
@@ -34,11 +34,11 @@ Choices (the product leaves them open):
   refused with ``NaiveDatetimeError``.
 """
 
-import bisect
 import datetime as dt
 import enum
 import functools
 import threading
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -52,12 +52,15 @@ DEFAULT_HOURS = (dt.time(10), dt.time(19))
 DEFAULT_WEEK = {weekday: DEFAULT_HOURS for weekday in range(5)}  # Monday-Friday
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+ZERO = dt.timedelta(0)
 ONE_US = dt.timedelta(microseconds=1)
 DAY_SECONDS = 24 * 3600
-# With no business time found this many years after a moment, the calendar is empty.
+# A calendar without business hours in this many years on is empty from there on.
 LOOKAHEAD_YEARS = 20
 
 Span = tuple[int, int]  # business hours of a day: seconds from local midnight, [start, end)
+# An instant is the time since the epoch: exact, ordered, and what ``moment - EPOCH`` gives.
+Instant = dt.timedelta
 
 
 class NaiveDatetimeError(ValueError):
@@ -164,22 +167,26 @@ def official_days(
 
 @dataclass(frozen=True, slots=True)
 class _Table:
-    """Business intervals of the local years first..last, in epoch microseconds."""
+    """Business intervals of the local years first..last."""
 
     first_year: int
     last_year: int
-    lo: int  # first instant of first_year (local midnight, 1 January)
-    hi: int  # first instant after last_year
-    starts: list[int]
-    ends: list[int]
-    cum: list[int]  # cum[i]: business time before interval i; cum[-1]: all of it
+    lo: Instant  # local midnight starting 1 January of first_year
+    hi: Instant  # local midnight ending 31 December of last_year
+    starts: list[Instant]
+    ends: list[Instant]
+    cum: list[dt.timedelta]  # cum[i]: business time before interval i; cum[-1]: all of it
+    # The start of each interval as a local datetime, to which a result inside it is added
+    # by wall clock; None where that would be wrong (a clock change within the interval).
+    opens: list[dt.datetime | None]
 
-    def cum_at(self, t: int) -> int:
+    def cum_at(self, t: Instant) -> dt.timedelta:
         """Business time from the table's start to instant t."""
-        i = bisect.bisect_right(self.starts, t) - 1
+        i = bisect_right(self.starts, t) - 1
         if i < 0:
-            return 0
-        return self.cum[i] + min(t, self.ends[i]) - self.starts[i]
+            return ZERO
+        end = self.ends[i]
+        return self.cum[i] + ((t if t < end else end) - self.starts[i])
 
 
 class BusinessCalendar:
@@ -207,7 +214,7 @@ class BusinessCalendar:
         self._week = _week(DEFAULT_WEEK if weekly_hours is None else weekly_hours)
         self._standard = _span(*standard_hours) if standard_hours else _standard(self._week)
         self._overrides = self._resolve(overrides)
-        self._years: dict[int, list[Span]] = {}
+        self._years: dict[int, list[tuple[Instant, Instant, dt.datetime | None]]] = {}
         self._table: _Table | None = None
         self._lock = threading.Lock()
 
@@ -218,33 +225,47 @@ class BusinessCalendar:
 
     def add(self, moment: dt.datetime, delta: dt.timedelta) -> dt.datetime:
         """The earliest moment at which `delta` of business time has passed since `moment`."""
-        t = self._instant(moment)
-        need = _micro(delta)
-        if need == 0:
+        # The hot path of every SLA deadline: helpers are inlined (about 1 µs a call).
+        try:
+            t = moment - EPOCH
+        except TypeError:
+            raise self._refusal(moment) from None
+        if not isinstance(delta, dt.timedelta) or delta.days < 0:
+            raise _bad_amount(delta)
+        if not delta:
             return self.next_business_moment(moment)
-        table = self._covering(t, t)
-        while (target := table.cum_at(t) + need) > table.cum[-1]:
+        table = self._table
+        if table is None or not table.lo <= t < table.hi:
+            table = self._covering(t, t)
+        while (target := table.cum_at(t) + delta) > table.cum[-1]:
             table = self._extend(table, t, target - table.cum[-1])
-        j = bisect.bisect_left(table.cum, target) - 1  # exact end of a day: that day's end
-        return self._moment(table.starts[j] + target - table.cum[j])
+        j = bisect_left(table.cum, target) - 1  # exact end of a day: that day's end
+        if (opening := table.opens[j]) is not None:
+            return opening + (target - table.cum[j])
+        return self._moment(table.starts[j] + (target - table.cum[j]))
 
     def between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
         """Business time from `start` to `end`; negative when `end` is before `start`."""
-        a, b = self._instant(start), self._instant(end)
-        table = self._covering(min(a, b), max(a, b))
-        return dt.timedelta(microseconds=table.cum_at(b) - table.cum_at(a))
+        try:
+            a, b = start - EPOCH, end - EPOCH
+        except TypeError:
+            raise self._refusal(start, end) from None
+        table = self._table
+        if table is None or not (table.lo <= a < table.hi and table.lo <= b < table.hi):
+            table = self._covering(min(a, b), max(a, b))
+        return table.cum_at(b) - table.cum_at(a)
 
     def next_business_moment(self, moment: dt.datetime) -> dt.datetime:
         """`moment` itself inside business hours, else the start of the next business period."""
         t = self._instant(moment)
         table = self._covering(t, t)
         while True:
-            i = bisect.bisect_right(table.starts, t) - 1
+            i = bisect_right(table.starts, t) - 1
             if i >= 0 and t < table.ends[i]:
                 return moment.astimezone(self.tz)
             if i + 1 < len(table.starts):
-                return self._moment(table.starts[i + 1])
-            table = self._extend(table, t, 1)
+                return table.opens[i + 1] or self._moment(table.starts[i + 1])
+            table = self._extend(table, t, ONE_US)
 
     def outside_hours(
         self, start: dt.datetime, end: dt.datetime
@@ -255,7 +276,7 @@ class BusinessCalendar:
             return []
         table = self._covering(a, b)
         gaps, cursor = [], a
-        i = bisect.bisect_right(table.ends, a)  # the first interval still open after a
+        i = bisect_right(table.ends, a)  # the first interval still open after a
         while i < len(table.starts) and table.starts[i] < b:
             if table.starts[i] > cursor:
                 gaps.append((cursor, table.starts[i]))
@@ -269,8 +290,15 @@ class BusinessCalendar:
         """How much of [start, end) is outside business hours (zero if end <= start)."""
         a, b = self._instant(start), self._instant(end)
         if b <= a:
-            return dt.timedelta(0)
-        return dt.timedelta(microseconds=b - a) - self.between(start, end)
+            return ZERO
+        return (b - a) - self.between(start, end)
+
+    @property
+    def standard_day(self) -> dt.timedelta:
+        """The business time of a standard working day (9 hours by default): what "N
+        business days" means for rules such as auto-closing."""
+        start, end = self._standard
+        return dt.timedelta(seconds=end - start)
 
     def hours_on(self, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
         """The business hours of one local date, or None on a day off."""
@@ -310,20 +338,22 @@ class BusinessCalendar:
 
     # --- the table of intervals --------------------------------------------------
 
-    def _covering(self, a: int, b: int) -> _Table:
+    def _covering(self, a: Instant, b: Instant) -> _Table:
         """A table that holds the local years of instants a and b (and all between)."""
         table = self._table
         if table is not None and table.lo <= a and b < table.hi:
             return table
         return self._load(self._year_of(a), self._year_of(b))
 
-    def _extend(self, table: _Table, t: int, missing: int) -> _Table:
+    def _extend(self, table: _Table, t: Instant, missing: dt.timedelta) -> _Table:
         """A table reaching far enough past its end to hold `missing` more business time."""
         year = self._year_of(t)
-        if table.cum[-1] == table.cum_at(t) and table.last_year - year >= LOOKAHEAD_YEARS:
-            raise NoBusinessTimeError(
-                f"no business hours in the {LOOKAHEAD_YEARS} years after {self._moment(t)}"
-            )
+        if table.last_year - year >= LOOKAHEAD_YEARS:
+            recent = self._local(dt.date(table.last_year - LOOKAHEAD_YEARS + 1, 1, 1), 0)
+            if table.cum_at(recent) == table.cum[-1]:
+                raise NoBusinessTimeError(
+                    f"no business hours in {LOOKAHEAD_YEARS} years, up to {table.last_year}"
+                )
         per_year = table.cum[-1] // (table.last_year - table.first_year + 1)
         years = missing // per_year + 1 if per_year else 1
         last = table.last_year + years
@@ -338,18 +368,19 @@ class BusinessCalendar:
                 if table.first_year <= first and last <= table.last_year:
                     return table
                 first, last = min(first, table.first_year), max(last, table.last_year)
-            starts, ends, cum = [], [], [0]
+            starts, ends, cum, opens = [], [], [ZERO], []
             for year in range(first, last + 1):
-                for start, end in self._year(year):
+                for start, end, opening in self._year(year):
                     starts.append(start)
                     ends.append(end)
                     cum.append(cum[-1] + end - start)
+                    opens.append(opening)
             lo = self._local(dt.date(first, 1, 1), 0)
             hi = self._local(dt.date(last, 12, 31), DAY_SECONDS)
-            self._table = _Table(first, last, lo, hi, starts, ends, cum)
+            self._table = _Table(first, last, lo, hi, starts, ends, cum, opens)
             return self._table
 
-    def _year(self, year: int) -> list[Span]:
+    def _year(self, year: int) -> list[tuple[Instant, Instant, dt.datetime | None]]:
         """The business intervals of one local year (built once; about 250 of them)."""
         if year not in self._years:
             intervals, day = [], dt.date(year, 1, 1)
@@ -358,38 +389,51 @@ class BusinessCalendar:
                 if span is not None:
                     start, end = self._local(day, span[0]), self._local(day, span[1])
                     if end > start:  # a daylight-saving jump can swallow short hours
-                        intervals.append((start, end))
+                        intervals.append((start, end, self._opening(start, end)))
                 day += dt.timedelta(days=1)
             self._years[year] = intervals
         return self._years[year]
 
+    def _opening(self, start: Instant, end: Instant) -> dt.datetime | None:
+        """The interval's start in local time, if wall-clock addition is exact inside it."""
+        opening, closing = self._moment(start), self._moment(end)
+        if opening.fold or opening.utcoffset() != closing.utcoffset():
+            return None
+        return opening
+
     # --- instants ----------------------------------------------------------------
 
-    def _local(self, day: dt.date, seconds: int) -> int:
+    def _local(self, day: dt.date, seconds: int) -> Instant:
         """The instant of a local wall-clock time (seconds after midnight of `day`)."""
         wall = dt.datetime.combine(day, dt.time(), tzinfo=self.tz) + dt.timedelta(seconds=seconds)
-        return (wall - EPOCH) // ONE_US
+        return wall - EPOCH
 
-    def _instant(self, moment: dt.datetime) -> int:
-        if not isinstance(moment, dt.datetime):
-            raise TypeError(f"expected a datetime, got {moment!r}")
-        if moment.tzinfo is None or moment.utcoffset() is None:
-            raise NaiveDatetimeError(moment)
-        return (moment - EPOCH) // ONE_US
+    def _instant(self, moment: dt.datetime) -> Instant:
+        try:
+            return moment - EPOCH  # a naive moment minus an aware one is a TypeError
+        except TypeError:
+            raise self._refusal(moment) from None
 
-    def _moment(self, t: int) -> dt.datetime:
-        return (EPOCH + dt.timedelta(microseconds=t)).astimezone(self.tz)
+    @staticmethod
+    def _refusal(*moments) -> Exception:
+        for moment in moments:
+            if not isinstance(moment, dt.datetime):
+                return TypeError(f"expected an aware datetime, got {moment!r}")
+            if moment.utcoffset() is None:
+                return NaiveDatetimeError(moment)
+        return TypeError(f"expected aware datetimes, got {moments!r}")
 
-    def _year_of(self, t: int) -> int:
+    def _moment(self, t: Instant) -> dt.datetime:
+        return (EPOCH + t).astimezone(self.tz)
+
+    def _year_of(self, t: Instant) -> int:
         return self._moment(t).year
 
 
-def _micro(delta: dt.timedelta) -> int:
+def _bad_amount(delta) -> Exception:
     if not isinstance(delta, dt.timedelta):
-        raise TypeError(f"business time must be a timedelta, got {delta!r}")
-    if delta < dt.timedelta(0):
-        raise ValueError(f"business time to add cannot be negative: {delta}")
-    return delta // ONE_US
+        return TypeError(f"business time must be a timedelta, got {delta!r}")
+    return ValueError(f"business time to add cannot be negative: {delta}")
 
 
 def _week(weekly_hours: Mapping[int, tuple | None]) -> tuple[Span | None, ...]:

@@ -78,6 +78,10 @@ class CalendarOverride(models.Model):
     def clean(self):
         if self.kind == OverrideKind.HOURS and not (self.start and self.end):
             raise ValidationError(_("Give the hours of work on this date."))
+        if self.kind == OverrideKind.WORKING_DAY and bool(self.start) != bool(self.end):
+            raise ValidationError(
+                _("Give both the start and the end of work, or neither for the usual hours.")
+            )
         if self.start and self.end and self.start >= self.end:
             raise ValidationError(_("Work must end after it starts."))
         if self.kind == OverrideKind.DAY_OFF:

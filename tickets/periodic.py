@@ -20,8 +20,7 @@ logger = logging.getLogger(__name__)
 
 def business_days(calendar, count: int) -> datetime.timedelta:
     """N business days as business time: N standard working days (9 h each by default)."""
-    start, end = calendar._standard  # seconds from midnight; public accessor to come
-    return datetime.timedelta(seconds=count * (end - start))
+    return count * calendar.standard_day
 
 
 def auto_close_moments(ticket: Ticket, calendar) -> tuple[datetime.datetime, datetime.datetime]:

@@ -73,8 +73,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("operation", metavar="{add,between}", help="add or between")
         parser.add_argument("moment", help="ISO 8601 with a time zone, e.g. 2026-11-27T18:30+03:00")
-        parser.add_argument("other", metavar="hours|end", help="add: business hours (1.5); "
-                            "between: the end moment (ISO 8601)")
+        parser.add_argument(
+            "other",
+            metavar="hours|end",
+            help="add: business hours (1.5); between: the end moment (ISO 8601)",
+        )
 
     def handle(self, *args, operation, moment, other, **options):
         if operation not in OPERATIONS:
