@@ -556,6 +556,7 @@ def run(*args) -> str:
     return out.getvalue()
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("args", "printed"),
     [
@@ -573,6 +574,7 @@ def test_command_prints_iso_moments_and_hours(args, printed):
     assert run(*args) == printed
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -19,13 +19,16 @@ OPERATIONS = ("add", "between")
 
 
 def command_calendar() -> BusinessCalendar:
-    """The calendar the command computes on.
+    """The site's calendar (settings plus the managers' overrides); the product's default
+    when the database cannot be read (e.g. a script on a machine without it)."""
+    from django.db import DatabaseError
 
-    For now the product's default (RU holidays, Europe/Moscow, Mon-Fri 10:00-19:00);
-    once the managers' overrides are in the database, return the site's calendar here
-    (``sla.services.current_calendar()``).
-    """
-    return default_calendar()
+    from sla.services import current_calendar
+
+    try:
+        return current_calendar()
+    except DatabaseError:
+        return default_calendar()
 
 
 def _bad(message: str) -> CommandError:
