@@ -285,3 +285,41 @@ def test_sweep_query_uses_the_partial_index(customer):
         cursor.execute("SET enable_seqscan = on")
     assert "sla_reaction_due_idx" in plan
 
+
+
+@pytest.mark.django_db
+def test_business_time_command_knows_the_managers_overrides(capsys):
+    from django.core.management import call_command
+
+    CalendarOverride.objects.create(date=datetime.date(2026, 11, 30), kind="day_off")
+
+    call_command("business_time", "add", "2026-11-27T18:30+03:00", "1")
+
+    assert capsys.readouterr().out.strip() == "2026-12-01T10:30:00+03:00"
+
+
+@pytest.mark.django_db
+def test_override_page_shows_the_official_calendar_for_reference(client, manager):
+    client.force_login(manager)
+
+    page = client.get("/admin/sla/calendaroverride/?date__year=2025").content.decode()
+
+    assert "Official calendar of 2025 (RU)" in page
+    assert "Wed 31 Dec 2025" in page  # a transferred day off
+    assert "Sat 1 Nov 2025" in page  # the official working Saturday
+
+
+@pytest.mark.django_db
+def test_agents_see_policies_but_only_managers_change_them(client, agent, manager):
+    policy = SlaPolicy.objects.get(priority=Priority.URGENT)
+    url = f"/admin/sla/slapolicy/{policy.pk}/change/"
+    data = {"reaction_hours": "2", "resolution_hours": "8"}
+
+    client.force_login(agent)
+    assert client.get(url).status_code == 200
+    assert client.post(url, data).status_code == 403
+
+    client.force_login(manager)
+    assert client.post(url, data).status_code == 302
+    policy.refresh_from_db()
+    assert policy.reaction_hours == Decimal(2)
