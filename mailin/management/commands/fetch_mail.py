@@ -1,0 +1,69 @@
+"""python manage.py fetch_mail [PATH ...] [--mbox FILE] [--imap] [--done-dir DIR]
+
+Reads inbound mail when the provider's webhook is not the way in (or the web system
+was down) and acts on each message once. Safe from cron: a second run while one is
+going does nothing; a message already stored (same Message-ID) is skipped.
+"""
+
+import logging
+from collections import Counter
+
+from django.core.management.base import BaseCommand, CommandError
+
+from mailin import sources
+from mailin.services import inbound_process, inbound_resume_stuck, inbound_store
+
+logger = logging.getLogger("mailin")
+
+
+class Command(BaseCommand):
+    help = "Read .eml files or directories, mbox files or the IMAP mailbox into tickets."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="*", help=".eml files, or directories of them")
+        parser.add_argument("--mbox", action="append", default=[], help="an mbox file")
+        parser.add_argument("--imap", action="store_true", help="the INBOUND_IMAP_* mailbox")
+        parser.add_argument("--done-dir", help="move each .eml file here once it is stored")
+
+    def handle(self, *args, paths, mbox, imap, done_dir, **options):
+        if not (paths or mbox or imap):
+            raise CommandError("Name .eml files or directories, --mbox FILE, or --imap.")
+        with sources.fetch_lock() as held:
+            if not held:
+                self.stdout.write("Another fetch_mail run is going; this one does nothing.")
+                return
+            counts = self._run(paths=paths, mbox=mbox, imap=imap, done_dir=done_dir)
+        summary = ", ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "none"
+        self.stdout.write(f"Processed {sum(counts.values())} message(s) ({summary}).")
+
+    def _run(self, *, paths, mbox, imap, done_dir) -> Counter:
+        counts = Counter()
+        resumed = inbound_resume_stuck()
+        if resumed:
+            self.stdout.write(f"Processed {resumed} message(s) an interrupted run had left.")
+        readers = []
+        if paths:
+            readers.append(sources.message_files(paths, done_dir=done_dir))
+        readers += [sources.mbox_messages(path) for path in mbox]
+        if imap:
+            readers.append(sources.imap_messages())
+        try:
+            for reader in readers:
+                for mail in reader:
+                    counts[self._one(mail)] += 1
+        except sources.SourceError as exc:
+            raise CommandError(str(exc)) from exc
+        return counts
+
+    def _one(self, mail: sources.RawMail) -> str:
+        inbound, created = inbound_store(raw=mail.raw, source=mail.source)
+        outcome = "duplicate"
+        if created:
+            inbound = inbound_process(inbound=inbound)
+            outcome = inbound.status
+        try:
+            mail.done()
+        except Exception:  # the mail is stored; the next run sees it as a duplicate
+            logger.exception("%s: stored, but could not be marked done", mail.label)
+        self.stdout.write(f"{mail.label}: {outcome} {inbound.reason if created else ''}".rstrip())
+        return outcome

@@ -1,0 +1,47 @@
+"""Signed per-ticket reply addresses: ``support+HD-2026-00042.<sig>@example.com``.
+
+The signature is an HMAC of the ticket number under SECRET_KEY, so only addresses we
+handed out verify: a reply to a forged address names no ticket. The number is signed in
+upper case and the signature is hex, so an MTA that lower-cases local parts does no harm.
+"""
+
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+_SALT = "notifications.tokens.reply_address"
+SIGNATURE_LENGTH = 16
+
+
+def _signature(number: str) -> str:
+    digest = salted_hmac(_SALT, number.upper(), algorithm="sha256").hexdigest()
+    return digest[:SIGNATURE_LENGTH]
+
+
+def _support_parts() -> tuple[str, str]:
+    local, _at, domain = settings.SUPPORT_EMAIL.rpartition("@")
+    return local, domain
+
+
+def reply_address(ticket) -> str:
+    """The Reply-To of every mail about the ticket: the support address plus a signed tag."""
+    local, domain = _support_parts()
+    number = ticket.number.upper()
+    return f"{local}+{number}.{_signature(number)}@{domain}"
+
+
+def ticket_number_from_address(address: str) -> str | None:
+    """The ticket number tagged in a reply address, or None unless its signature verifies."""
+    _name, address = parseaddr(address or "")
+    local, at, _domain = address.rpartition("@")
+    if not at or "+" not in local:
+        return None
+    tag = local.split("+", 1)[1]
+    number, dot, signature = tag.rpartition(".")
+    if not dot or not number or len(signature) != SIGNATURE_LENGTH:
+        return None
+    number = number.upper()
+    if not constant_time_compare(signature.lower(), _signature(number)):
+        return None
+    return number
