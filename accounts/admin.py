@@ -5,16 +5,29 @@ and contracts up; only managers add and change them; only a superuser deletes.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_fsm.admin import FSMAdminMixin
 
-from accounts.models import CONTRACTOR_ROLES, CUSTOMER_ROLES, Organisation, User
+from accounts import services
+from accounts.models import (
+    CONTRACTOR_ROLES,
+    CUSTOMER_ROLES,
+    AccountRequest,
+    AccountRequestKind,
+    AccountRequestStatus,
+    Organisation,
+    User,
+)
 
 
 def is_contractor_staff(user) -> bool:
@@ -180,3 +193,161 @@ class UserAdmin(ManagedByManagersMixin, BaseUserAdmin):
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
             return False
         return super().has_change_permission(request, obj)
+
+
+# --- account requests --------------------------------------------------------------
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The representative reads this in the mail and in the portal."),
+    )
+
+
+class PendingFilter(admin.SimpleListFilter):
+    title = _("decision")
+    parameter_name = "decision"
+
+    def lookups(self, request, model_admin):
+        return [("pending", _("Awaiting approval")), ("decided", _("Decided"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "pending":
+            return queryset.filter(status=AccountRequestStatus.PENDING)
+        if self.value() == "decided":
+            return queryset.exclude(status=AccountRequestStatus.PENDING)
+        return queryset
+
+
+ACCOUNT_REQUEST_FIELDS = (
+    "kind", "status", "organisation", "requested_by", "channel", "created_at",
+    "full_name", "email", "role", "language", "user", "note",
+    "decided_by", "decided_at", "reason",
+)
+
+
+@admin.register(AccountRequest)
+class AccountRequestAdmin(ManagedByManagersMixin, FSMAdminMixin, admin.ModelAdmin):
+    """Requests come from the representatives; a manager approves or declines them with
+    the buttons (from the state machine), agents look only. Nothing here saves a request
+    itself: every decision goes through ``accounts.services``."""
+
+    fsm_fields = ["status"]
+    fsm_forms = {"decline": DeclineForm}
+    change_form_template = "accounts/admin/accountrequest_change_form.html"
+    fsm_transition_form_template = "accounts/admin/accountrequest_transition_form.html"
+
+    list_display = (
+        "created_at", "kind", "organisation", "person", "role", "status", "requested_by",
+        "channel",
+    )
+    list_filter = (PendingFilter, "status", "kind", "channel", "organisation")
+    list_select_related = ("organisation", "requested_by", "user")
+    search_fields = ("full_name", "email", "user__email", "user__full_name", "organisation__name")
+    ordering = ("-created_at", "-id")
+    readonly_fields = ACCOUNT_REQUEST_FIELDS
+    fields = ACCOUNT_REQUEST_FIELDS
+    actions = ["approve_selected", "resend_invitation"]
+
+    def has_add_permission(self, request):
+        return False  # the representative asks in the portal or by e-mail
+
+    @admin.display(description=_("person"))
+    def person(self, obj: AccountRequest) -> str:
+        return f"{obj.person_name} <{obj.person_email}>"
+
+    def get_readonly_fields(self, request, obj=None):
+        return ACCOUNT_REQUEST_FIELDS
+
+    def save_model(self, request, obj, form, change):
+        pass  # decisions are services, fired by the buttons below
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        transitions = context.get(self.fsm_context_key) or ()
+        context[self.fsm_context_key] = list(transitions)
+        context.update(
+            show_save=False, show_save_and_continue=False, show_save_and_add_another=False,
+            show_delete=False,
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @staticmethod
+    def get_fsm_block_label(fsm_field_name: str) -> str:
+        return _("Decision")
+
+    def fsm_transition_view(self, request, object_id, transition_name, **kwargs):
+        if transition_name not in ("approve", "decline"):
+            raise Http404
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().fsm_transition_view(request, object_id, transition_name, **kwargs)
+
+    def response_change(self, request, obj):
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        if request.POST.get(self.fsm_post_param) not in (None, "approve", "decline"):
+            raise Http404
+        return super().response_change(request, obj)
+
+    def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None) -> bool:
+        try:
+            if transition_name == "approve":
+                services.account_request_approve(account_request=obj, actor=request.user)
+            else:
+                reason = (kwargs or {}).get("reason", "")
+                services.account_request_decline(
+                    account_request=obj, actor=request.user, reason=reason
+                )
+        except services.AccountRequestRefused as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return False
+        obj.refresh_from_db()
+        self.message_user(request, self._done(obj), messages.SUCCESS)
+        return True
+
+    @staticmethod
+    def _done(obj: AccountRequest) -> str:
+        if obj.status == AccountRequestStatus.DECLINED:
+            return _("The request is declined; the representative is told why.")
+        if obj.kind == AccountRequestKind.DEACTIVATION:
+            return _("%(person)s is deactivated.") % {"person": obj.person_name}
+        return _("The account of %(person)s is created and the invitation sent.") % {
+            "person": obj.person_name
+        }
+
+    @admin.action(description=_("Approve the selected requests"), permissions=["change"])
+    def approve_selected(self, request, queryset):
+        approved = 0
+        for account_request in queryset.filter(status=AccountRequestStatus.PENDING):
+            try:
+                services.account_request_approve(
+                    account_request=account_request, actor=request.user
+                )
+            except services.AccountRequestRefused as exc:
+                self.message_user(request, f"{account_request}: {exc.message}", messages.ERROR)
+            else:
+                approved += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d request approved.", "%(count)d requests approved.", approved)
+            % {"count": approved},
+            messages.SUCCESS if approved else messages.WARNING,
+        )
+
+    @admin.action(
+        description=_("Send the invitation again (colleagues with no password yet)"),
+        permissions=["change"],
+    )
+    def resend_invitation(self, request, queryset):
+        sent = sum(
+            services.account_invitation_resend(account_request=r, actor=request.user)
+            for r in queryset.select_related("user")
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", sent)
+            % {"count": sent},
+            messages.SUCCESS if sent else messages.WARNING,
+        )

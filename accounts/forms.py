@@ -1,6 +1,9 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+
+from accounts.models import REQUESTABLE_ROLES, Role
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -15,3 +18,47 @@ class EmailAuthenticationForm(AuthenticationForm):
                            "except the e-mail address."),
         "inactive": _("This account is inactive."),
     }
+
+
+class AccountRequestForm(forms.Form):
+    """A representative asks for an account for a new colleague."""
+
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mail"),
+        help_text=_("The invitation to set a password goes to this address."),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[(role.value, role.label) for role in REQUESTABLE_ROLES],
+        initial=Role.CUSTOMER_EMPLOYEE,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "A representative can also request and deactivate accounts and approve work for "
+            "your organisation."
+        ),
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the invitation"), choices=settings.LANGUAGES
+    )
+    note = forms.CharField(
+        label=_("Note for the support team"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+
+class DeactivationRequestForm(forms.Form):
+    """A representative asks to deactivate a colleague who left."""
+
+    note = forms.CharField(
+        label=_("Note for the support team"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example, the last working day."),
+    )

@@ -4,7 +4,9 @@ import datetime
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 
 class Organisation(models.Model):
@@ -142,3 +144,173 @@ class User(AbstractUser):
     @property
     def is_manager(self) -> bool:
         return self.is_active and (self.role == Role.MANAGER or self.is_superuser)
+
+
+# --- account requests ------------------------------------------------------------------
+
+
+class AccountRequestKind(models.TextChoices):
+    NEW_ACCOUNT = "new_account", _("New account")
+    DEACTIVATION = "deactivation", _("Deactivation")
+
+
+class AccountRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+    # Refused on arrival (an e-mailed request that breaks a rule): no manager ever saw it.
+    REFUSED = "refused", _("Refused")
+
+
+class AccountRequestChannel(models.TextChoices):
+    WEB = "web", _("Web portal")
+    EMAIL = "email", _("E-mail")
+
+
+# A representative may ask for these roles only; contractor staff are added by managers.
+REQUESTABLE_ROLES = (Role.CUSTOMER_EMPLOYEE, Role.CUSTOMER_REPRESENTATIVE)
+
+
+def by_manager(account_request: "AccountRequest", user) -> bool:
+    return bool(user) and user.is_manager
+
+
+class AccountRequest(ConcurrentTransitionMixin, models.Model):
+    """A customer representative's request: an account for a new colleague, or the
+    deactivation of a leaver. A contractor manager approves or declines it."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=AccountRequestKind.choices)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="account_requests",
+    )
+    requested_by = models.ForeignKey(
+        User,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="account_requests_made",
+    )
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=AccountRequestChannel.choices,
+        default=AccountRequestChannel.WEB,
+    )
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail address"), blank=True, help_text=_("Stored in lower case."))
+    role = models.CharField(
+        _("role"), max_length=32, blank=True,
+        choices=[(role.value, role.label) for role in REQUESTABLE_ROLES],
+    )
+    language = models.CharField(
+        _("language"), max_length=8, default="en", choices=[("en", "English"), ("ru", "Русский")],
+        help_text=_("The language of the invitation and of the new account."),
+    )
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="account_requests",
+        help_text=_("The leaver to deactivate, or the account created on approval."),
+    )
+    note = models.TextField(_("note from the representative"), blank=True)
+    status = FSMField(
+        _("status"), max_length=16, choices=AccountRequestStatus.choices,
+        default=AccountRequestStatus.PENDING, protected=True,
+    )
+    reason = models.TextField(
+        _("reason"),
+        blank=True,
+        help_text=_("Why it was declined or refused; the customer sees it."),
+    )
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now, db_index=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("account request")
+        verbose_name_plural = _("account requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=models.Q(
+                    kind=AccountRequestKind.NEW_ACCOUNT, status=AccountRequestStatus.PENDING
+                ),
+                name="one_pending_account_request_per_email",
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(
+                    kind=AccountRequestKind.DEACTIVATION, status=AccountRequestStatus.PENDING
+                ),
+                name="one_pending_deactivation_per_user",
+            ),
+            models.CheckConstraint(
+                name="account_request_names_its_person",
+                condition=(
+                    models.Q(kind=AccountRequestKind.NEW_ACCOUNT)
+                    & ~models.Q(email="")
+                    & ~models.Q(full_name="")
+                    | models.Q(kind=AccountRequestKind.DEACTIVATION, user__isnull=False)
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="account_request_queue_idx")]
+
+    def __str__(self) -> str:
+        if self.kind == AccountRequestKind.DEACTIVATION and self.user_id:
+            return _("Deactivate %(person)s") % {"person": self.user}
+        return _("Account for %(name)s <%(email)s>") % {"name": self.full_name, "email": self.email}
+
+    @property
+    def person_name(self) -> str:
+        if self.kind == AccountRequestKind.DEACTIVATION and self.user_id:
+            return self.user.get_full_name()
+        return self.full_name
+
+    @property
+    def person_email(self) -> str:
+        if self.kind == AccountRequestKind.DEACTIVATION and self.user_id:
+            return self.user.email
+        return self.email
+
+    # --- transitions -------------------------------------------------------------
+
+    @transition(
+        field=status,
+        source=AccountRequestStatus.PENDING,
+        target=AccountRequestStatus.APPROVED,
+        permission=by_manager,
+        custom={
+            "label": _("Approve"),
+            "help_text": _("Create the account and invite the person, or deactivate the leaver."),
+        },
+    )
+    def approve(self):
+        """A contractor manager agrees: the account is created, or the leaver deactivated."""
+        self.decided_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=AccountRequestStatus.PENDING,
+        target=AccountRequestStatus.DECLINED,
+        permission=by_manager,
+        custom={
+            "label": _("Decline"),
+            "help_text": _("Decline, with a reason the representative reads."),
+        },
+    )
+    def decline(self, reason: str = ""):
+        """A contractor manager declines, with a reason the representative reads."""
+        self.reason = reason
+        self.decided_at = timezone.now()

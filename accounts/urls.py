@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import views
 from accounts.forms import EmailAuthenticationForm
 
 urlpatterns = [
@@ -10,6 +11,19 @@ urlpatterns = [
             authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
         ),
         name="login",
+    ),
+    path("colleagues/", views.colleagues, name="colleagues"),
+    path("colleagues/new/", views.account_request_new, name="account_request_new"),
+    path(
+        "colleagues/<int:pk>/deactivate/",
+        views.colleague_deactivate,
+        name="colleague_deactivate",
+    ),
+    path("requests/", views.account_requests, name="account_requests"),
+    path(
+        "invitation/<uidb64>/<token>/",
+        views.InvitationAcceptView.as_view(),
+        name="invitation_accept",
     ),
     path("", include("django.contrib.auth.urls")),
 ]

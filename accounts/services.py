@@ -1,0 +1,633 @@
+"""Accounts for new colleagues, and the deactivation of leavers.
+
+The rule (Helpdesk Ticketing Rules, last paragraph): an authorised employee of the
+customer (the customer representative) asks for an account for a new colleague, with
+the colleague's full name and e-mail address, in the portal or by e-mail to support. A
+contractor manager approves or declines. Representatives also ask to deactivate leavers.
+
+On approval the colleague's account is created *active with an unusable password*: they
+cannot log in until they set one through the invitation link, and ``is_active`` keeps one
+meaning in the whole project ("may use the helpdesk"; False is a deactivated leaver). The
+link carries an ``InvitationTokenGenerator`` token, which is bound to the password hash,
+the last login, the active flag and the e-mail address, so it works once, dies with a
+deactivation, and expires after ``ACCOUNT_INVITATION_DAYS`` days.
+"""
+
+import re
+
+from django.conf import settings
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare
+from django.utils.encoding import force_bytes
+from django.utils.http import base36_to_int, urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+
+from accounts.models import (
+    CUSTOMER_ROLES,
+    REQUESTABLE_ROLES,
+    AccountRequest,
+    AccountRequestChannel,
+    AccountRequestKind,
+    AccountRequestStatus,
+    Role,
+    User,
+)
+from notifications.api import notify_address, notify_people
+
+DEFAULT_INVITATION_DAYS = 7
+
+
+class AccountRequestRefused(Exception):
+    """A rule forbids what was asked; the message says why, in words for the user.
+
+    ``field`` names the form field the message belongs to, if any.
+    """
+
+    def __init__(self, message: str, *, code: str = "refused", field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field
+
+
+# --- the invitation token --------------------------------------------------------------
+
+
+def invitation_days() -> int:
+    return int(getattr(settings, "ACCOUNT_INVITATION_DAYS", DEFAULT_INVITATION_DAYS))
+
+
+class InvitationTokenGenerator(PasswordResetTokenGenerator):
+    """Django's password-reset token, with its own salt and the invitation's lifetime.
+
+    The hash covers the password (unusable until the colleague sets one), the last login,
+    the active flag and the address: setting the password, logging in, a deactivation
+    or a changed address each make the link stop working.
+    """
+
+    key_salt = "accounts.services.InvitationTokenGenerator"
+
+    def _make_hash_value(self, user, timestamp):
+        last = user.last_login
+        login = "" if last is None else last.replace(microsecond=0, tzinfo=None)
+        return f"{user.pk}{user.password}{login}{timestamp}{user.is_active}{user.email}"
+
+    def check_token(self, user, token) -> bool:
+        if not (user and token):
+            return False
+        try:
+            ts_b36, _hash = token.split("-")
+            timestamp = base36_to_int(ts_b36)
+        except ValueError:
+            return False
+        signed = any(
+            constant_time_compare(self._make_token_with_timestamp(user, timestamp, secret), token)
+            for secret in [self.secret, *self.secret_fallbacks]
+        )
+        age = self._num_seconds(self._now()) - timestamp
+        return signed and age <= invitation_days() * 24 * 3600
+
+
+invitation_token = InvitationTokenGenerator()
+
+
+def invitation_url(user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = invitation_token.make_token(user)
+    path = reverse("invitation_accept", kwargs={"uidb64": uid, "token": token})
+    return settings.SITE_URL.rstrip("/") + path
+
+
+# --- who may ---------------------------------------------------------------------------
+
+
+def _require_representative(user: User) -> None:
+    if not user.is_representative:
+        raise AccountRequestRefused(
+            _("Only your organisation's representative can request or deactivate accounts."),
+            code="not_representative",
+        )
+    if not user.organisation.is_active:
+        raise AccountRequestRefused(
+            _("Your organisation is not active in the helpdesk."), code="inactive_organisation"
+        )
+
+
+def _require_manager(user: User) -> None:
+    if not user.is_manager:
+        raise AccountRequestRefused(
+            _("Only a contractor manager can decide on account requests."), code="forbidden"
+        )
+
+
+# --- reads -----------------------------------------------------------------------------
+
+
+def colleagues_of(user: User) -> QuerySet[User]:
+    """The people of the representative's organisation (none for anyone else)."""
+    if not user.is_representative:
+        return User.objects.none()
+    pending = AccountRequest.objects.filter(
+        user=OuterRef("pk"),
+        kind=AccountRequestKind.DEACTIVATION,
+        status=AccountRequestStatus.PENDING,
+    )
+    return (
+        User.objects.filter(organisation_id=user.organisation_id, role__in=CUSTOMER_ROLES)
+        .annotate(deactivation_pending=Exists(pending))
+        .order_by("-is_active", "full_name", "email")
+    )
+
+
+def account_requests_visible_to(user: User) -> QuerySet[AccountRequest]:
+    """A representative sees their organisation's requests; contractor staff see all."""
+    requests = AccountRequest.objects.select_related(
+        "organisation", "requested_by", "user", "decided_by"
+    )
+    if user.is_contractor or (user.is_active and user.is_superuser):
+        return requests
+    if user.is_representative:
+        return requests.filter(organisation_id=user.organisation_id)
+    return requests.none()
+
+
+# --- filing ----------------------------------------------------------------------------
+
+
+def _address_refusal(email: str) -> AccountRequestRefused | None:
+    if email == settings.SUPPORT_EMAIL.strip().lower():
+        return AccountRequestRefused(
+            _("This is the helpdesk's own address; give your colleague's address."),
+            code="own_address", field="email",
+        )
+    if User.objects.filter(email__iexact=email).exists():
+        return AccountRequestRefused(
+            _(
+                "This e-mail address already has a helpdesk account. If it belonged to a "
+                "colleague who left, ask the support team to reactivate it."
+            ),
+            code="duplicate_user", field="email",
+        )
+    pending = AccountRequest.objects.filter(
+        kind=AccountRequestKind.NEW_ACCOUNT, status=AccountRequestStatus.PENDING, email=email
+    )
+    if pending.exists():
+        return _pending_duplicate()
+    return None
+
+
+def _pending_duplicate() -> AccountRequestRefused:
+    return AccountRequestRefused(
+        _("An account for this e-mail address has already been requested and awaits approval."),
+        code="duplicate_request", field="email",
+    )
+
+
+def _clean_new_account(*, full_name: str, email: str, role: str) -> tuple[str, str]:
+    full_name, email = " ".join(full_name.split()), email.strip().lower()
+    if not full_name:
+        raise AccountRequestRefused(
+            _("Give your colleague's full name."), code="no_name", field="full_name"
+        )
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise AccountRequestRefused(
+            _("Enter a valid e-mail address."), code="bad_email", field="email"
+        )
+    if role not in REQUESTABLE_ROLES:
+        raise AccountRequestRefused(
+            _("Choose employee or representative."), code="bad_role", field="role"
+        )
+    refusal = _address_refusal(email)
+    if refusal is not None:
+        raise refusal
+    return full_name[:200], email
+
+
+def account_request_file(
+    *,
+    requested_by: User,
+    full_name: str,
+    email: str,
+    role: str = Role.CUSTOMER_EMPLOYEE,
+    language: str = "",
+    note: str = "",
+    channel: str = AccountRequestChannel.WEB,
+) -> AccountRequest:
+    """A customer representative asks for a helpdesk account for a new colleague.
+
+    Refused (AccountRequestRefused) for anyone but an active representative, and for an
+    address that already has an account or a pending request.
+    """
+    _require_representative(requested_by)
+    full_name, email = _clean_new_account(full_name=full_name, email=email, role=role)
+    request = AccountRequest(
+        kind=AccountRequestKind.NEW_ACCOUNT,
+        organisation=requested_by.organisation,
+        requested_by=requested_by,
+        channel=channel,
+        full_name=full_name,
+        email=email,
+        role=role,
+        language=_language(language or requested_by.language),
+        note=note.strip(),
+    )
+    return _file(request, duplicate=_pending_duplicate)
+
+
+def account_deactivation_request_file(
+    *,
+    requested_by: User,
+    user: User,
+    note: str = "",
+    channel: str = AccountRequestChannel.WEB,
+) -> AccountRequest:
+    """A customer representative asks to deactivate a leaver of their own organisation."""
+    _require_representative(requested_by)
+    if user.pk == requested_by.pk:
+        raise AccountRequestRefused(
+            _("You cannot ask to deactivate your own account; write to the support team."),
+            code="self",
+        )
+    if user.organisation_id != requested_by.organisation_id or user.role not in CUSTOMER_ROLES:
+        raise AccountRequestRefused(
+            _("You can ask to deactivate your own organisation's people only."),
+            code="not_colleague",
+        )
+    if not user.is_active:
+        raise AccountRequestRefused(_("This account is already deactivated."), code="inactive")
+    request = AccountRequest(
+        kind=AccountRequestKind.DEACTIVATION,
+        organisation=requested_by.organisation,
+        requested_by=requested_by,
+        channel=channel,
+        user=user,
+        language=_language(user.language),
+        note=note.strip(),
+    )
+    return _file(request, duplicate=_pending_deactivation)
+
+
+def _pending_deactivation() -> AccountRequestRefused:
+    return AccountRequestRefused(
+        _("The deactivation of this account has already been requested and awaits approval."),
+        code="duplicate_request",
+    )
+
+
+def _file(request: AccountRequest, *, duplicate) -> AccountRequest:
+    """Save a new pending request and alert the managers, in one transaction."""
+    try:
+        with transaction.atomic():
+            request.save()
+            _alert_managers(request)
+    except IntegrityError:  # the same request a moment ago (the partial unique indexes)
+        raise duplicate() from None
+    return request
+
+
+def _language(code: str) -> str:
+    known = {code for code, _name in settings.LANGUAGES}
+    return code if code in known else settings.LANGUAGE_CODE
+
+
+# --- by e-mail -------------------------------------------------------------------------
+
+# Words that say "an account for a new colleague", in English and Russian.
+ACCOUNT_REQUEST_WORDS = re.compile(
+    r"\bnew\s+(?:user\s+|helpdesk\s+)?account"
+    r"|\baccount\s+for\b"
+    r"|\bcreate\s+(?:an?\s+)?(?:new\s+)?(?:helpdesk\s+|user\s+)?account"
+    r"|\bnew\s+(?:employee|colleague|user|staff\s+member)"
+    r"|уч[её]тн\w*\s+запис"
+    r"|нов\w*\s+(?:сотрудник|коллег|пользовател)"
+    r"|аккаунт"
+    r"|зарегистрир\w*\s+(?:нов|сотрудник|коллег|пользовател)",
+    re.IGNORECASE,
+)
+EMAIL_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+NAME_LABEL = re.compile(
+    r"^\s*(?:full\s+name|name|фио|ф\.и\.о\.|имя|сотрудник|employee|colleague)\s*[:\-–—]\s*(.+)$",
+    re.IGNORECASE,
+)
+ROLE_LABEL = re.compile(r"^\s*(?:role|роль)\s*[:\-–—]\s*(.+)$", re.IGNORECASE)
+REPRESENTATIVE_WORDS = re.compile(r"representative|представител|уполномоч", re.IGNORECASE)
+# "…as our second representative", not "I, as the representative of ACME, …".
+AS_REPRESENTATIVE = re.compile(
+    r"\bas\s+(?:[\w-]+\s+){0,3}?representative(?!\s+of\b)"
+    r"|с\s+правами\s+представител"
+    r"|в\s+роли\s+представител",
+    re.IGNORECASE,
+)
+NAME_WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
+NAME_PARTICLES = frozenset({"de", "da", "di", "du", "van", "von", "der", "den", "la", "le", "bin"})
+LABEL_WORDS = frozenset(
+    {"name", "email", "e-mail", "mail", "address", "фио", "имя", "почта", "адрес", "e-mail-адрес"}
+)
+
+
+def account_request_from_email(*, sender: User, subject: str, text: str) -> AccountRequest | None:
+    """An e-mail from a customer asking for an account for a new colleague.
+
+    Returns None when the mail is not such a request (the caller goes on, e.g. opens a
+    ticket): the sender is not an active customer, the subject and text do not speak of a
+    new account or colleague, or they name no colleague's address and name. Otherwise
+    returns the request it recorded: pending (managers alerted, the sender told it
+    arrived) or refused (the sender is not a representative, or the address already has
+    an account or a pending request; the sender gets the reason by mail).
+    """
+    if sender is None or not sender.is_customer:
+        return None
+    if not ACCOUNT_REQUEST_WORDS.search(f"{subject}\n{text}"):
+        return None
+    found = _colleague_in(text, sender=sender)
+    if found is None:
+        return None
+    full_name, email, role = found
+    try:
+        request = account_request_file(
+            requested_by=sender, full_name=full_name, email=email, role=role,
+            channel=AccountRequestChannel.EMAIL,
+        )
+    except AccountRequestRefused as refusal:
+        return _refused_by_email(sender, full_name, email, role, refusal)
+    _mail_customer(event="account_request_received", user=sender, context=_facts(request))
+    return request
+
+
+def _own_lines(text: str) -> list[str]:
+    """The sender's own words: up to the signature or the quoted mail, without quotes."""
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped in ("--", "-- ") or line.startswith("-- "):
+            break
+        if re.match(r"^(?:on .+ wrote:|.+ пишет:|-{2,}\s*(?:original|исходное))", stripped, re.I):
+            break
+        if not stripped.startswith(">"):
+            lines.append(line)
+    return lines
+
+
+def _colleague_in(text: str, *, sender: User) -> tuple[str, str, str] | None:
+    """(full name, address, role) of the colleague the mail asks for, or None."""
+    lines = _own_lines(text)
+    ours = {sender.email.lower(), settings.SUPPORT_EMAIL.strip().lower()}
+    for number, line in enumerate(lines):
+        for match in EMAIL_ADDRESS.finditer(line):
+            email = match.group(0).strip(".'").lower()
+            if email in ours:
+                continue
+            before = line[: match.start()]
+            name = _labelled(lines, NAME_LABEL) or _name_beside(before, lines[:number])
+            if name:
+                return name[:200], email, _role_in(lines)
+    return None
+
+
+def _labelled(lines: list[str], label: re.Pattern) -> str:
+    for line in lines:
+        match = label.match(line)
+        if match and not EMAIL_ADDRESS.search(match.group(1)):
+            return " ".join(match.group(1).strip(" \t<>\"'()[],;:.").split())
+    return ""
+
+
+def _name_beside(prefix: str, before: list[str]) -> str:
+    """The capitalised words just before the address ("… for Ivan Petrov <ivan@…>"), or
+    at the end of the line above ("Please add Lena Koval" / "E-mail: lena@…")."""
+    words = NAME_WORD.findall(prefix)
+    run = _trailing_name(words)
+    if len(run) >= 2 or (run and len(words) == 1):
+        return " ".join(run)
+    previous = next((line for line in reversed(before) if line.strip()), "")
+    run = _trailing_name(NAME_WORD.findall(previous))
+    return " ".join(run) if len(run) >= 2 else ""
+
+
+def _trailing_name(words: list[str]) -> list[str]:
+    """The last run of capitalised words (with "de", "van" … inside), at most five."""
+    run: list[str] = []
+    for word in reversed(words):
+        particle = word.lower() in NAME_PARTICLES and bool(run)
+        label = word.lower() in LABEL_WORDS
+        if label or not (word[0].isupper() or particle) or len(run) == 5:
+            break
+        run.insert(0, word)
+    while run and run[0].lower() in NAME_PARTICLES:
+        run.pop(0)
+    return run
+
+
+def _role_in(lines: list[str]) -> str:
+    role = _labelled(lines, ROLE_LABEL)
+    if (role and REPRESENTATIVE_WORDS.search(role)) or AS_REPRESENTATIVE.search("\n".join(lines)):
+        return Role.CUSTOMER_REPRESENTATIVE
+    return Role.CUSTOMER_EMPLOYEE
+
+
+def _refused_by_email(
+    sender: User, full_name: str, email: str, role: str, refusal: AccountRequestRefused
+) -> AccountRequest:
+    """Record an e-mailed request that breaks a rule, and tell its sender why."""
+    request = AccountRequest.objects.create(
+        kind=AccountRequestKind.NEW_ACCOUNT,
+        organisation=sender.organisation,
+        requested_by=sender,
+        channel=AccountRequestChannel.EMAIL,
+        full_name=full_name[:200],
+        email=email,
+        role=role,
+        language=_language(sender.language),
+        status=AccountRequestStatus.REFUSED,
+        reason=refusal.message,
+    )
+    _mail_customer(event="account_request_refused", user=sender, context=_facts(request))
+    return request
+
+
+# --- deciding --------------------------------------------------------------------------
+
+
+def _fire(account_request: AccountRequest, name: str, actor: User, **kwargs) -> AccountRequest:
+    """Fire a transition under a row lock; refuse a request decided a moment ago."""
+    locked = AccountRequest.objects.select_for_update().get(pk=account_request.pk)
+    method = getattr(locked, name)
+    if not can_proceed(method):
+        raise AccountRequestRefused(
+            _("This request is already “%(status)s”.") % {"status": locked.get_status_display()},
+            code="decided",
+        )
+    if not has_transition_perm(method, actor):
+        raise AccountRequestRefused(
+            _("Only a contractor manager can decide on account requests."), code="forbidden"
+        )
+    method(**kwargs)
+    locked.decided_by = actor
+    return locked
+
+
+def _save(locked: AccountRequest) -> None:
+    try:
+        locked.save()
+    except ConcurrentTransition:
+        raise AccountRequestRefused(
+            _("Someone decided on this request a moment ago; please look at it again."),
+            code="concurrent",
+        ) from None
+
+
+def account_request_approve(*, account_request: AccountRequest, actor: User) -> AccountRequest:
+    """A contractor manager approves: the colleague's account is created and they are
+    invited to set a password, or the leaver is deactivated; the representative is told."""
+    _require_manager(actor)
+    with transaction.atomic():
+        locked = _fire(account_request, "approve", actor)
+        if locked.kind == AccountRequestKind.NEW_ACCOUNT:
+            locked.user = _create_invited(locked)
+            _invite(locked.user, locked)
+        else:
+            _deactivate(locked)
+        _save(locked)
+        _mail_customer(
+            event="account_request_approved", user=locked.requested_by, context=_facts(locked)
+        )
+    account_request.refresh_from_db()
+    return locked
+
+
+def _create_invited(request: AccountRequest) -> User:
+    """The colleague's account: active, in the representative's organisation, no password."""
+    if User.objects.filter(email__iexact=request.email).exists():
+        raise AccountRequestRefused(
+            _("A user with this e-mail address exists now; decline the request instead."),
+            code="duplicate_user",
+        )
+    user = User(
+        email=request.email,
+        full_name=request.full_name,
+        role=request.role,
+        organisation_id=request.organisation_id,
+        language=request.language,
+        is_active=True,
+    )
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+def _invite(user: User, request: AccountRequest) -> None:
+    notify_address(
+        event="account_invitation",
+        email=user.email,
+        language=user.language,
+        context={
+            **_facts(request),
+            "invitation_url": invitation_url(user),
+            "days": invitation_days(),
+            "login_url": settings.SITE_URL.rstrip("/") + reverse("login"),
+        },
+    )
+
+
+def _deactivate(request: AccountRequest) -> None:
+    """The leaver can no longer log in; their open sessions stop working at once."""
+    leaver = User.objects.select_for_update().get(pk=request.user_id)
+    if not leaver.is_active:
+        return
+    leaver.is_active = False
+    leaver.save(update_fields=["is_active"])
+    # The backend refuses an inactive user on every request, so their sessions end here.
+    notify_address(
+        event="account_deactivated", email=leaver.email, language=leaver.language,
+        context=_facts(request),
+    )
+
+
+def account_request_decline(
+    *, account_request: AccountRequest, actor: User, reason: str
+) -> AccountRequest:
+    """A contractor manager declines, with a reason the representative is mailed."""
+    _require_manager(actor)
+    reason = reason.strip()
+    if not reason:
+        raise AccountRequestRefused(
+            _("Say why the request is declined; the representative reads it."),
+            code="no_reason", field="reason",
+        )
+    with transaction.atomic():
+        locked = _fire(account_request, "decline", actor, reason=reason)
+        _save(locked)
+        _mail_customer(
+            event="account_request_declined", user=locked.requested_by, context=_facts(locked)
+        )
+    account_request.refresh_from_db()
+    return locked
+
+
+def account_invitation_resend(*, account_request: AccountRequest, actor: User) -> bool:
+    """A manager sends a new invitation to a colleague who has not set a password yet
+    (the first link expired or was lost). False when there is nothing to resend."""
+    _require_manager(actor)
+    user = account_request.user
+    waiting = (
+        account_request.kind == AccountRequestKind.NEW_ACCOUNT
+        and account_request.status == AccountRequestStatus.APPROVED
+        and user is not None
+        and user.is_active
+        and not user.has_usable_password()
+    )
+    if not waiting:
+        return False
+    with transaction.atomic():
+        _invite(user, account_request)
+    return True
+
+
+# --- mail ------------------------------------------------------------------------------
+
+
+def _facts(request: AccountRequest) -> dict:
+    """What the account mails say: JSON-serialisable, nothing of another organisation."""
+    return {
+        "request_id": request.pk,
+        "kind": request.kind,
+        "full_name": request.person_name,
+        "email": request.person_email,
+        "role": request.role or (request.user.role if request.user_id else ""),
+        "organisation": request.organisation.name,
+        "requested_by": request.requested_by.get_full_name(),
+        "channel": request.channel,
+        "note": request.note,
+        "reason": request.reason,
+        "requests_url": settings.SITE_URL.rstrip("/") + reverse("account_requests"),
+    }
+
+
+def _alert_managers(request: AccountRequest) -> None:
+    managers = User.objects.filter(role=Role.MANAGER, is_active=True)
+    admin_url = reverse("admin:accounts_accountrequest_change", args=[request.pk])
+    notify_people(
+        event="account_request_new",
+        users=managers,
+        actor=request.requested_by,
+        context={**_facts(request), "admin_url": settings.SITE_URL.rstrip("/") + admin_url},
+    )
+
+
+def _mail_customer(*, event: str, user: User, context: dict) -> None:
+    """Mail a customer about their organisation's account request.
+
+    No ticket is involved, and the outbox keeps customer-side mail to a ticket's
+    organisation; so the person is mailed at their own address, in their language, with
+    facts of their own organisation only (as billing does for statements).
+    """
+    if user.is_active:
+        notify_address(event=event, email=user.email, language=user.language, context=context)
