@@ -521,6 +521,13 @@ def suppression_clear(*, address: SuppressedAddress, by: User | None) -> bool:
     )
 
 
+def preference_set_language(*, user: User, language: str) -> None:
+    """The language a person's mail is written in."""
+    if language in {code for code, _name in settings.LANGUAGES} and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+
+
 def preference_set_muted(*, user: User, muted: bool) -> NotificationPreference:
     """A person mutes (or unmutes) non-essential mail."""
     preference, _created = NotificationPreference.objects.update_or_create(

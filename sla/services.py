@@ -193,6 +193,9 @@ def sla_stop(*, ticket: Ticket, at: datetime.datetime, outcome: bool) -> None:
     _record(ticket, SlaEventKind.STOPPED, at=at)
     _apply(ticket, now=at)
     if not outcome:
+        if ticket.reaction_state in LIVE_SLA_STATES:  # rejected before anyone accepted it
+            ticket.reaction_state = SlaState.STOPPED
+            ticket.save(update_fields=["reaction_state"])
         return
     if due is not None and at > due:
         if not _breach_recorded_since_start(ticket):

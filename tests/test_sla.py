@@ -169,7 +169,9 @@ def test_rejected_ticket_stops_both_clocks_without_an_outcome(customer, agent):
 
     ticket.refresh_from_db()
     assert ticket.resolution_state == SlaState.STOPPED
+    assert ticket.reaction_state == SlaState.STOPPED
     assert SlaEventKind.RESOLUTION_BREACHED not in events(ticket)
+    assert SlaEventKind.REACTION_BREACHED not in events(ticket)
 
 
 @pytest.mark.django_db
