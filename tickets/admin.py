@@ -11,8 +11,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
 from django.db.models import Case, DateTimeField, F, Q, When
+from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -20,10 +20,10 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin
 
+from accounts.admin import is_contractor_staff
+from moderation import selectors as moderation_selectors
 from sla import services as sla_services
 from sla.display import deadline_text, live_deadline, time_left_text
-
-from accounts.admin import is_contractor_staff
 from tickets import selectors, services
 from tickets.admin_forms import (
     MarkDuplicateForm,
@@ -97,6 +97,21 @@ class SlaFilter(admin.SimpleListFilter):
         )
 
 
+class FlaggedFilter(admin.SimpleListFilter):
+    """The review queue: tickets or comments sent with improper words, not reviewed yet."""
+
+    title = _("moderation")
+    parameter_name = "flagged"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Flagged for review"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(moderation_selectors.has_open_flag())
+        return queryset
+
+
 def sla_deadline_expression():
     """The deadline the agent works against: reaction for new tickets, else resolution."""
     return Case(
@@ -114,7 +129,7 @@ _request_calendar = threading.local()
 SUMMARY_FIELDS = (
     "number", "status", "organisation", "requester", "subject", "type", "priority",
     "assignee", "channel", "created_at", "age", "first_accepted_at", "resolved_at",
-    "closed_at", "rejected_at", "reject_reason", "description", "sla_summary",
+    "closed_at", "rejected_at", "reject_reason", "description", "sla_summary", "moderation_flag",
 )
 
 
@@ -132,11 +147,11 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
 
     list_display = (
         "number", "subject", "organisation", "type", "priority", "status", "assignee", "age",
-        "sla_left",
+        "sla_left", "flagged",
     )
     list_filter = (
-        AssignmentFilter, OpenFilter, SlaFilter, "status", "type", "priority", "organisation",
-        "assignee",
+        AssignmentFilter, OpenFilter, FlaggedFilter, SlaFilter, "status", "type", "priority",
+        "organisation", "assignee",
     )
     list_select_related = ("organisation", "assignee")
     search_fields = ("number", "subject", "organisation__name")
@@ -168,6 +183,7 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
         return (
             selectors.tickets_visible_to(request.user)
             .annotate(sla_deadline=sla_deadline_expression())
+            .annotate(flag_words=moderation_selectors.open_flag_words())
             .order_by(*self.get_ordering(request))
         )
 
@@ -208,6 +224,31 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
             ((label, when, state, SlaState(state).label) for label, when, state in rows),
         )
 
+    @admin.display(description=_("flagged"))
+    def flagged(self, obj: Ticket):
+        words = getattr(obj, "flag_words", None)
+        if not words:
+            return ""
+        return format_html(
+            '<span class="flagged" title="{}">⚑ {}</span>',
+            _("Flagged for review"),
+            ", ".join(words),
+        )
+
+    @admin.display(description=_("review"))
+    def moderation_flag(self, obj: Ticket):
+        flags = moderation_selectors.open_flags_of(obj)
+        if not flags:
+            return "—"
+        url = reverse("admin:moderation_flag_changelist") + f"?ticket__exact={obj.pk}"
+        return format_html(
+            '<strong class="flagged">⚠ {}</strong> {} <a href="{}">{}</a>',
+            _("Flagged for review: improper words"),
+            ", ".join(dict.fromkeys(word for flag in flags for word in flag.words)),
+            url,
+            _("Review the flags"),
+        )
+
     @admin.display(description=_("age"), ordering="-created_at")
     def age(self, obj: Ticket) -> str:
         return timesince(obj.created_at, depth=1)
@@ -221,9 +262,12 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return ADD_FIELDSETS
-        if obj.reject_reason:
-            return CHANGE_FIELDSETS
-        return _without_field(CHANGE_FIELDSETS, "reject_reason")
+        fieldsets = CHANGE_FIELDSETS
+        if not obj.reject_reason:
+            fieldsets = _without_field(fieldsets, "reject_reason")
+        if moderation_selectors.open_flags_of(obj):
+            fieldsets = _with_first_field(fieldsets, "moderation_flag")
+        return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         # Every ticket field is read-only on the change page; the add form has none.
@@ -337,6 +381,11 @@ def _without_field(fieldsets, name: str) -> list:
         (title, {**options, "fields": [f for f in options["fields"] if f != name]})
         for title, options in fieldsets
     ]
+
+
+def _with_first_field(fieldsets, name: str) -> list:
+    (title, options), *rest = fieldsets
+    return [(title, {**options, "fields": [name, *options["fields"]]}), *rest]
 
 
 ADD_FIELDSETS = (

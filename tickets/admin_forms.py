@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CONTRACTOR_ROLES, CUSTOMER_ROLES, Organisation, User
+from moderation.presets import RejectPreset, rejection_reason
 from tickets import selectors, services
 from tickets.forms import MultipleFileField, attachment_help
 from tickets.models import Channel, LinkKind, Priority, Ticket, TicketLink, TicketType
@@ -403,11 +404,34 @@ class ResolveForm(TransitionForm):
 
 
 class RejectForm(TransitionForm):
+    preset = forms.ChoiceField(
+        label=_("Standard reason"),
+        choices=KEEP + RejectPreset.choices,
+        required=False,
+        help_text=_(
+            "Its standard text, in the customer's language, starts the reason the customer "
+            "sees; what you write below is added to it."
+        ),
+    )
     reason = forms.CharField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("The customer sees this reason."),
+        required=False,
+        help_text=_("The customer sees this reason. Required unless a standard reason is chosen."),
     )
+
+    def clean(self):
+        # The service takes one reason: the standard text joined with the agent's words.
+        data = super().clean()
+        reason = rejection_reason(
+            preset=data.pop("preset", ""),
+            extra=data.get("reason", ""),
+            language=self.instance.requester.language,
+        )
+        if not reason and "reason" not in self._errors:
+            self.add_error("reason", _("Write the reason or choose a standard one."))
+        data["reason"] = reason
+        return data
 
 
 class MarkDuplicateForm(TransitionForm):

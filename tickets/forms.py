@@ -3,6 +3,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from moderation.checks import improper_words
 from tickets.attachments import inspect_upload
 from tickets.models import OPEN_STATUSES, Priority, Status, TicketType
 
@@ -51,7 +52,41 @@ def attachment_help() -> str:
     }
 
 
-class TicketForm(forms.Form):
+class ImproperWordsCheck(forms.Form):
+    """Warns before sending: text with improper words goes only with "Send anyway".
+
+    The contractor may ignore a request with profanity or insults (the ticketing rules),
+    so the customer is told which words, and may rephrase or send anyway (then the ticket
+    or comment is flagged for the contractor's review).
+    """
+
+    checked_fields: tuple[str, ...] = ()
+    send_anyway = forms.BooleanField(label=_("Send anyway"), required=False)
+
+    def __init__(self, *args, check_words: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.check_words = check_words
+        self.improper_words: list[str] = []
+        if check_words:
+            for name in self.checked_fields:  # the live warning (portal.js) reads these
+                self.fields[name].widget.attrs["data-check-words"] = ""
+
+    def clean(self):
+        data = super().clean()
+        if self.check_words:
+            text = "\n".join(str(data.get(name) or "") for name in self.checked_fields)
+            self.improper_words = improper_words(text)
+        return data
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Improper words found and "Send anyway" not ticked: show the warning first."""
+        return bool(self.improper_words) and not self.cleaned_data.get("send_anyway")
+
+
+class TicketForm(ImproperWordsCheck):
+    checked_fields = ("subject", "body")
+
     type = forms.ChoiceField(
         label=_("Type"),
         choices=TicketType.choices,
@@ -86,7 +121,9 @@ class TicketForm(forms.Form):
         self.fields["files"].help_text = attachment_help()
 
 
-class CommentForm(forms.Form):
+class CommentForm(ImproperWordsCheck):
+    checked_fields = ("body",)
+
     body = forms.CharField(label=_("Your comment"), widget=forms.Textarea(attrs={"rows": 5}))
     files = MultipleFileField(label=_("Attachments"))
     expected_status = forms.CharField(widget=forms.HiddenInput, required=False)

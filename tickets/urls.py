@@ -8,9 +8,17 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("tickets/", views.ticket_list, name="ticket_list"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),
+    # Before tickets/<number>/, which would take "similar" for a number.
+    path("tickets/similar/", views.similar_tickets, name="similar_tickets"),
+    path("tickets/check-text/", views.check_text, name="check_text"),
+    path("search/", views.search_page, name="search"),
     path("tickets/<str:number>/", views.ticket_detail, name="ticket_detail"),
     path("tickets/<str:number>/comment/", views.ticket_comment, name="ticket_comment"),
-    path("tickets/<str:number>/do/<str:transition>/", views.ticket_transition, name="ticket_transition"),
+    path(
+        "tickets/<str:number>/do/<str:transition>/",
+        views.ticket_transition,
+        name="ticket_transition",
+    ),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("rules/", views.rules, name="rules"),
 ]

@@ -5,14 +5,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.http import FileResponse, Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from moderation.checks import improper_words
+from moderation.presets import RejectPreset, preset_of
 from sla.display import reaction_line, resolution_line
-from tickets import selectors, services
+from tickets import search, selectors, services
 from tickets.forms import CommentForm, TicketFilterForm, TicketForm, TransitionForm
 from tickets.models import Status
 
@@ -29,16 +32,18 @@ def _ticket_or_404(user, number: str):
 def dashboard(request):
     user = request.user
     tickets = list(selectors.open_tickets_for_dashboard(user)[:50])
+    customer_turn = (Status.WAITING_FOR_CUSTOMER, Status.RESOLVED)
     context = {
-        "customer_turn": [t for t in tickets if t.status in (Status.WAITING_FOR_CUSTOMER, Status.RESOLVED)],
-        "others": [t for t in tickets if t.status not in (Status.WAITING_FOR_CUSTOMER, Status.RESOLVED)],
+        "customer_turn": [t for t in tickets if t.status in customer_turn],
+        "others": [t for t in tickets if t.status not in customer_turn],
         "can_file": _can_file(user),
     }
     return render(request, "tickets/dashboard.html", context)
 
 
 def _can_file(user) -> bool:
-    return bool(user.is_customer and user.organisation and user.organisation.can_file(timezone.localdate()))
+    organisation = user.organisation if user.is_customer else None
+    return bool(organisation and organisation.can_file(timezone.localdate()))
 
 
 @login_required
@@ -62,12 +67,19 @@ def ticket_list(request):
 def ticket_new(request):
     user = request.user
     if not user.is_customer:
-        messages.info(request, _("Contractor staff file tickets on a customer's behalf in the admin."))
+        messages.info(
+            request, _("Contractor staff file tickets on a customer's behalf in the admin.")
+        )
         return redirect("portal:dashboard")
     follows = _followed_ticket(user, request.GET.get("follows") or request.POST.get("follows"))
-    if request.method == "POST":
-        form = TicketForm(request.POST, request.FILES)
-        if form.is_valid():
+    similar = None
+    if request.method == "POST" and "check_similar" in request.POST:
+        # "Check for similar tickets" without JavaScript: nothing is filed, all typed is kept.
+        form = TicketForm(initial=_typed(request.POST))
+        similar = _similar_to(user, request.POST)
+    elif request.method == "POST":
+        form = TicketForm(request.POST, request.FILES, check_words=True)
+        if form.is_valid() and not form.needs_confirmation:
             try:
                 ticket = services.ticket_file(
                     requester=user,
@@ -81,15 +93,68 @@ def ticket_new(request):
             except (services.ActionRefused, ValidationError) as exc:
                 form.add_error(None, getattr(exc, "message", None) or "; ".join(exc.messages))
             else:
-                messages.success(request, _("Ticket %(number)s is filed.") % {"number": ticket.number})
+                filed = _("Ticket %(number)s is filed.") % {"number": ticket.number}
+                messages.success(request, filed)
                 return redirect("portal:ticket_detail", number=ticket.number)
+        similar = _similar_to(user, request.POST)
     else:
         form = TicketForm(initial=_follow_up_initial(follows))
     return render(
         request,
         "tickets/ticket_new.html",
-        {"form": form, "follows": follows, "can_file": _can_file(user)},
+        {"form": form, "follows": follows, "can_file": _can_file(user), "similar": similar},
     )
+
+
+# Fields the no-script "check for similar tickets" step hands back to the form.
+TYPED_FIELDS = ("type", "priority", "subject", "body", "follows")
+
+
+def _typed(data) -> dict:
+    return {name: data.get(name) for name in TYPED_FIELDS if data.get(name)}
+
+
+def _similar_to(user, data) -> list:
+    text = data.get("subject", "").strip() or data.get("body", "")
+    return search.similar_open_tickets(user=user, text=text)
+
+
+@login_required
+@require_GET
+def similar_tickets(request):
+    """For the new-ticket form, as the customer types: open tickets that look alike."""
+    found = search.similar_open_tickets(user=request.user, text=request.GET.get("q", "")[:300])
+    return JsonResponse({"tickets": [_similar_row(ticket) for ticket in found]})
+
+
+def _similar_row(ticket) -> dict:
+    return {
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "status_label": str(ticket.get_status_display()),
+        "url": reverse("portal:ticket_detail", args=[ticket.number]),
+    }
+
+
+@login_required
+@require_POST
+def check_text(request):
+    """For the live warning on the forms: the improper words of the text typed so far."""
+    return JsonResponse({"words": improper_words(request.POST.get("text", "")[:20000])})
+
+
+@login_required
+@require_GET
+def search_page(request):
+    """Every ticket the user may see (a customer: their organisation's), best match first."""
+    query = " ".join(request.GET.get("q", "").split())[:200]
+    page = None
+    if query:
+        results = search.search_tickets(user=request.user, query=query)
+        page = Paginator(results, settings.PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))
+        page.rows = [(ticket, search.excerpt(ticket)) for ticket in page.object_list]
+    return render(request, "tickets/search.html", {"query": query, "page": page})
 
 
 def _followed_ticket(user, number: str | None):
@@ -134,7 +199,17 @@ def _detail_context(request, ticket, *, comment_form=None) -> dict:
         "transition_form": TransitionForm(initial={"expected_status": ticket.status}),
         "can_comment": _customer_may_comment(user, ticket),
         "sla_lines": [line for line in (reaction_line(ticket), resolution_line(ticket)) if line],
+        "offer_split": _offer_split(user, ticket),
     }
+
+
+def _offer_split(user, ticket) -> bool:
+    """A ticket rejected as several tasks in one: the customer may file them one by one."""
+    return (
+        user.is_customer
+        and ticket.status == Status.REJECTED
+        and preset_of(ticket.reject_reason) == RejectPreset.SEVERAL_TASKS
+    )
 
 
 def _customer_may_comment(user, ticket) -> bool:
@@ -154,8 +229,8 @@ def ticket_detail(request, number: str):
 @require_POST
 def ticket_comment(request, number: str):
     ticket = _ticket_or_404(request.user, number)
-    form = CommentForm(request.POST, request.FILES)
-    if form.is_valid():
+    form = CommentForm(request.POST, request.FILES, check_words=request.user.is_customer)
+    if form.is_valid() and not form.needs_confirmation:
         try:
             services.check_unchanged(ticket, form.cleaned_data["expected_status"])
             services.comment_add(
@@ -171,7 +246,8 @@ def ticket_comment(request, number: str):
             return redirect("portal:ticket_detail", number=ticket.number)
     ticket.refresh_from_db()
     context = _detail_context(request, ticket, comment_form=form)
-    return render(request, "tickets/ticket_detail.html", context, status=400)
+    status = 400 if form.errors else 200
+    return render(request, "tickets/ticket_detail.html", context, status=status)
 
 
 @login_required
