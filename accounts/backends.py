@@ -8,3 +8,10 @@ class EmailBackend(ModelBackend):
         if username:
             username = username.strip().lower()
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def axes_username(request, credentials) -> str:
+    """The username django-axes counts failures under: the e-mail as the backend sees it,
+    so "ALICE@…" and "alice@…" share one lockout (portal and admin login alike)."""
+    source = credentials if credentials else getattr(request, "POST", {})
+    return (source.get("username") or "").strip().lower()

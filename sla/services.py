@@ -331,8 +331,9 @@ def sla_recalculate_open(*, priority: int | None = None, note: str = "") -> int:
     if priority is not None:
         tickets = tickets.filter(priority=priority)
     count = 0
-    for ticket in tickets.iterator(chunk_size=500):
-        with transaction.atomic():
+    for pk in tickets.values_list("pk", flat=True).iterator(chunk_size=500):
+        with transaction.atomic():  # locked, so a concurrent transition is not overwritten
+            ticket = Ticket.objects.select_for_update().get(pk=pk)
             sla_recalculate(ticket=ticket, note=note)
         count += 1
     return count

@@ -185,7 +185,7 @@ def search(tickets, query: str):
     query = query.strip()
     condition = Q(number__iexact=query)
     digits = query.lstrip("#")
-    if digits.isdigit():
+    if digits.isascii() and digits.isdigit():
         condition |= Q(number__endswith=f"-{int(digits):05d}")
     words = Q()
     for word in query.split()[:8]:

@@ -90,6 +90,13 @@ def within_reopen_window(ticket: "Ticket") -> bool:
     return ticket.reopen_deadline is not None and timezone.now() <= ticket.reopen_deadline
 
 
+def not_closed_as_duplicate(ticket: "Ticket") -> bool:
+    """A ticket closed as a duplicate goes on in its original, never by itself."""
+    if ticket.status != Status.CLOSED:
+        return True
+    return not ticket.links_out.filter(kind=LinkKind.DUPLICATE_OF).exists()
+
+
 class Ticket(ConcurrentTransitionMixin, models.Model):
     number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
     organisation = models.ForeignKey(
@@ -277,7 +284,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         source=[Status.RESOLVED, Status.CLOSED],
         target=Status.IN_PROGRESS,
         permission=by_customer,
-        conditions=[within_reopen_window],
+        conditions=[within_reopen_window, not_closed_as_duplicate],
         custom={"label": _("Reopen"), "portal": True},
     )
     def reopen(self):

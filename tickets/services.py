@@ -242,7 +242,15 @@ def reopen_refusal(ticket: Ticket) -> str:
 
 
 def ticket_reopen(*, ticket: Ticket, actor: User, message: str = "") -> Ticket:
-    """The customer reopens a resolved ticket, or a closed one within the reopen window."""
+    """The customer reopens a resolved ticket, or a closed one within the reopen window;
+    a ticket closed as a duplicate is refused: the conversation goes on in the original."""
+    original = ticket.links_out.filter(kind=LinkKind.DUPLICATE_OF).select_related("target").first()
+    if ticket.status == Status.CLOSED and original is not None:
+        raise ActionRefused(
+            _("%(number)s was closed as a duplicate of %(original)s; please comment there.")
+            % {"number": ticket.number, "original": original.target.number},
+            code="duplicate",
+        )
     if ticket.reopen_refused:
         raise ActionRefused(reopen_refusal(ticket), code="reopen_window_passed")
     with transaction.atomic():
@@ -463,30 +471,44 @@ def comment_add(
         if author.organisation_id != ticket.organisation_id:
             raise ActionRefused(_("You may not do that with this ticket."), code="forbidden")
         if internal:
-            raise ActionRefused(_("Only the contractor's staff can write internal notes."), code="forbidden")
-        if ticket.status == Status.CLOSED:
-            message = (
-                reopen_refusal(ticket)
-                if ticket.reopen_refused
-                else _("%(number)s is closed. Reopen it to continue the conversation.")
-                % {"number": ticket.number}
-            )
-            raise ActionRefused(message, code="closed")
-        if ticket.status == Status.REJECTED:
             raise ActionRefused(
-                _("%(number)s was rejected and takes no more comments; please file a new ticket.")
-                % {"number": ticket.number},
-                code="rejected",
+                _("Only the contractor's staff can write internal notes."), code="forbidden"
             )
     elif not author.is_contractor:
         raise ActionRefused(_("You may not do that with this ticket."), code="forbidden")
     inspected = _inspect_files(files)
     with transaction.atomic():
-        if author.is_customer and ticket.status == Status.WAITING_FOR_CUSTOMER:
-            _fire(ticket, "resume", author, why=_("The customer replied."))
-        elif author.is_customer and ticket.status == Status.RESOLVED:
-            _fire(ticket, "reopen", author, why=_("The customer asked about the resolution."))
-        return _add_comment(ticket=ticket, author=author, body=body, internal=internal, files=inspected)
+        # Decide on the locked row: an agent resolving at the same moment cannot leave a
+        # customer's question on a resolved ticket.
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if author.is_customer:
+            _customer_may_comment(locked)
+            if locked.status == Status.WAITING_FOR_CUSTOMER:
+                _fire(locked, "resume", author, why=_("The customer replied."))
+            elif locked.status == Status.RESOLVED:
+                _fire(locked, "reopen", author, why=_("The customer asked about the resolution."))
+        comment = _add_comment(
+            ticket=locked, author=author, body=body, internal=internal, files=inspected
+        )
+    ticket.refresh_from_db()
+    return comment
+
+
+def _customer_may_comment(ticket: Ticket) -> None:
+    if ticket.status == Status.CLOSED:
+        message = (
+            reopen_refusal(ticket)
+            if ticket.reopen_refused
+            else _("%(number)s is closed. Reopen it to continue the conversation.")
+            % {"number": ticket.number}
+        )
+        raise ActionRefused(message, code="closed")
+    if ticket.status == Status.REJECTED:
+        raise ActionRefused(
+            _("%(number)s was rejected and takes no more comments; please file a new ticket.")
+            % {"number": ticket.number},
+            code="rejected",
+        )
 
 
 def _event(ticket, actor, kind, *, old="", new="", reason="") -> TicketEvent:

@@ -12,10 +12,10 @@ urlpatterns = [
     path("tickets/similar/", views.similar_tickets, name="similar_tickets"),
     path("tickets/check-text/", views.check_text, name="check_text"),
     path("search/", views.search_page, name="search"),
-    path("tickets/<str:number>/", views.ticket_detail, name="ticket_detail"),
-    path("tickets/<str:number>/comment/", views.ticket_comment, name="ticket_comment"),
+    path("tickets/<slug:number>/", views.ticket_detail, name="ticket_detail"),
+    path("tickets/<slug:number>/comment/", views.ticket_comment, name="ticket_comment"),
     path(
-        "tickets/<str:number>/do/<str:transition>/",
+        "tickets/<slug:number>/do/<slug:transition>/",
         views.ticket_transition,
         name="ticket_transition",
     ),

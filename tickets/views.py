@@ -1,5 +1,7 @@
 """The customer portal: thin views over ``tickets.services`` and ``tickets.selectors``."""
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +21,7 @@ from tickets import search, selectors, services
 from tickets.forms import CommentForm, TicketFilterForm, TicketForm, TransitionForm
 from tickets.models import Status
 
+TICKET_NUMBER = re.compile(r"[A-Za-z0-9-]{1,32}")
 # Transitions a customer fires from the portal; the rest are the contractor's, in the admin.
 PORTAL_TRANSITIONS = {"close", "reopen"}
 
@@ -158,7 +161,7 @@ def search_page(request):
 
 
 def _followed_ticket(user, number: str | None):
-    if not number:
+    if not number or not TICKET_NUMBER.fullmatch(number):
         return None
     return selectors.tickets_visible_to(user).filter(number=number).first()
 
