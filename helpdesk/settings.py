@@ -41,6 +41,10 @@ INSTALLED_APPS = [
     "tickets",
     "sla",
     "notifications",
+    "mailin",
+    "billing",
+    "reports",
+    "moderation",
 ]
 
 MIDDLEWARE = [
@@ -107,10 +111,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lockout after repeated failures (django-axes): per e-mail address and per IP.
+# Lockout after repeated failures (django-axes).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# An account is locked after repeated failures from anywhere (an attacker who changes
+# address gains nothing); not the address itself, so colleagues behind one office NAT are
+# not locked out by one person's typos. The username is the lower-cased e-mail.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
@@ -136,6 +144,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Ticketing rules
 REOPEN_WINDOW_DAYS = env.int("REOPEN_WINDOW_DAYS", default=10)
+AUTO_CLOSE_BUSINESS_DAYS = env.int("AUTO_CLOSE_BUSINESS_DAYS", default=5)
+ACCOUNT_INVITATION_DAYS = env.int("ACCOUNT_INVITATION_DAYS", default=7)
 TICKET_NUMBER_PREFIX = env.str("TICKET_NUMBER_PREFIX", default="HD")
 SUPPORT_PHONE = env.str("SUPPORT_PHONE", default="+1 (256) 474-85-86")
 SUPPORT_PHONE_EXT = env.str("SUPPORT_PHONE_EXT", default="200")
@@ -194,6 +204,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "sla.tasks.sla_sweep", "schedule": 60.0},
+    "auto-close": {"task": "tickets.tasks.auto_close_sweep", "schedule": 15 * 60.0},
+    "reopen-window": {"task": "tickets.tasks.reopen_window_sweep", "schedule": 15 * 60.0},
 }
 
 # Security: secure by default, relaxed only with DEBUG on (local development).
@@ -219,3 +231,65 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# --- inbound mail ---
+# Mail to the support address: anymail's inbound webhook (Mailgun, at /mail/in/) and
+# `manage.py fetch_mail` (files, mbox, IMAP). The webhook stays closed until
+# ANYMAIL_WEBHOOK_SECRET is set; Mailgun's signature needs ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY.
+INBOUND_MAX_BYTES = env.int("INBOUND_MAX_BYTES", default=25 * 1024 * 1024)
+INBOUND_OWN_ADDRESSES = env.list("INBOUND_OWN_ADDRESSES", default=[])
+# The authserv-id your MX (or provider) stamps on Authentication-Results: when set, mail
+# whose DMARC check failed there is held for review instead of acted on.
+INBOUND_AUTHSERV_ID = env.str("INBOUND_AUTHSERV_ID", default="")
+INBOUND_IMAP_HOST = env.str("INBOUND_IMAP_HOST", default="")
+INBOUND_IMAP_PORT = env.int("INBOUND_IMAP_PORT", default=993)
+INBOUND_IMAP_USER = env.str("INBOUND_IMAP_USER", default="")
+INBOUND_IMAP_PASSWORD = env.str("INBOUND_IMAP_PASSWORD", default="")
+INBOUND_IMAP_MAILBOX = env.str("INBOUND_IMAP_MAILBOX", default="INBOX")
+INBOUND_IMAP_DONE_MAILBOX = env.str("INBOUND_IMAP_DONE_MAILBOX", default="")
+INBOUND_LOCK_FILE = VAR_DIR / "fetch_mail.lock"  # used when the database is not PostgreSQL
+# --- end inbound mail ---
+
+# --- notifications (outbound) ---
+# Who is mailed, the outbox relay, retries and storm caps (notifications/services.py).
+TRIAGE_EMAILS = env.list("TRIAGE_EMAILS", default=[])  # empty: the active agents
+NOTIFY_REPRESENTATIVES = env.bool("NOTIFY_REPRESENTATIVES", default=True)
+MAIL_DEFAULT_LANGUAGE = env.str("MAIL_DEFAULT_LANGUAGE", default=LANGUAGE_CODE)
+MAIL_MESSAGE_ID_DOMAIN = env.str(
+    "MAIL_MESSAGE_ID_DOMAIN", default=SUPPORT_EMAIL.rpartition("@")[2] or "helpdesk.localhost"
+)
+MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=5)
+MAIL_RETRY_BASE_SECONDS = env.float("MAIL_RETRY_BASE_SECONDS", default=30.0)
+MAIL_RETRY_MAX_SECONDS = env.float("MAIL_RETRY_MAX_SECONDS", default=1800.0)
+MAIL_SENDING_TIMEOUT_SECONDS = env.int("MAIL_SENDING_TIMEOUT_SECONDS", default=300)
+MAIL_RELAY_GRACE_SECONDS = env.int("MAIL_RELAY_GRACE_SECONDS", default=60)
+MAIL_RELAY_BATCH = env.int("MAIL_RELAY_BATCH", default=500)
+MAIL_CAP_PER_TICKET = env.int("MAIL_CAP_PER_TICKET", default=10)  # per ticket and address
+MAIL_CAP_PER_ADDRESS = env.int("MAIL_CAP_PER_ADDRESS", default=30)
+MAIL_CAP_WINDOW_MINUTES = env.int("MAIL_CAP_WINDOW_MINUTES", default=10)
+MAIL_CELERY_QUEUE = env.str("MAIL_CELERY_QUEUE", default="")  # empty: the default queue
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # SMTP socket timeout, seconds
+# Publishing must not hang a web request while Redis is down: fail fast, the relay sends.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **globals().get("CELERY_BROKER_TRANSPORT_OPTIONS", {}),
+        "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+        "max_retries": 0,  # publishing: one try, no reconnect loop
+    }
+CELERY_BEAT_SCHEDULE["mail-relay"] = {
+    "task": "notifications.tasks.relay_notifications",
+    "schedule": 60.0,
+    "options": {"expires": 55, **({"queue": MAIL_CELERY_QUEUE} if MAIL_CELERY_QUEUE else {})},
+}
+# --- end notifications (outbound) ---
+
+# --- billing ---
+# Hourly, and acts only on the first business day of a month (in the calendar's time
+# zone), once: last month's statements (billing.statements.monthly_statements_run).
+CELERY_BEAT_SCHEDULE["monthly-statements"] = {
+    "task": "billing.tasks.monthly_statements",
+    "schedule": 3600.0,
+    "options": {"expires": 3500},
+}
+# --- end billing ---

@@ -7,4 +7,9 @@ class SlaConfig(AppConfig):
     verbose_name = _("SLA")
 
     def ready(self):
-        from sla import receivers  # noqa: F401 - connects the clock to the ticket signals
+        from django.apps import apps
+
+        from sla import receivers  # connects the clock to the ticket signals
+
+        if apps.is_installed("billing"):
+            receivers.connect_billing()

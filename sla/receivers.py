@@ -31,3 +31,18 @@ def follow_status(sender, ticket, old, new, **kwargs):
 @receiver(signals.ticket_priority_changed)
 def follow_priority(sender, ticket, **kwargs):
     services.sla_recalculate(ticket=ticket, note="priority changed")
+
+
+def connect_billing() -> None:
+    """While an approved out-of-hours window is open, the ticket's clock runs around the
+    clock: recompute its deadlines when a window is approved (billing is optional)."""
+    from billing.signals import out_of_hours_approved
+
+    out_of_hours_approved.connect(follow_out_of_hours, dispatch_uid="sla-out-of-hours")
+
+
+def follow_out_of_hours(sender, ticket, **kwargs):
+    from tickets.models import Ticket
+
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    services.sla_recalculate(ticket=locked, note="out-of-hours window approved")
