@@ -22,9 +22,8 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpde
 
 def ensure_database():
     import psycopg2
-    from psycopg2.extensions import ISOLATION_LEVEL_AUTOCOMMIT
-
     from django.conf import settings
+    from psycopg2.extensions import ISOLATION_LEVEL_AUTOCOMMIT
 
     db = settings.DATABASES["default"]
     conn = psycopg2.connect(dbname="postgres", user=db["USER"], host=db["HOST"], port=db["PORT"])
@@ -100,8 +99,9 @@ def explain_and_time() -> None:
     table = "tickets_ticket"
     for state_col, moment_col, old_states, new_state, _kind in services.SWEEPS:
         states = ", ".join(f"'{s}'" for s in old_states)
+        # Names come from the constant SWEEPS table, never from input.
         sql = (
-            f"EXPLAIN (ANALYZE, BUFFERS) UPDATE {table} SET {state_col} = '{new_state}' "
+            f"EXPLAIN (ANALYZE, BUFFERS) UPDATE {table} SET {state_col} = '{new_state}' "  # noqa: S608
             f"WHERE {state_col} IN ({states}) AND {moment_col} <= %s RETURNING id"
         )
         with transaction.atomic(), connection.cursor() as cursor:

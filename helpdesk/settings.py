@@ -81,9 +81,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'helpdesk.sqlite3'}"
-    )
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'helpdesk.sqlite3'}")
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
@@ -115,9 +113,9 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 # An account is locked after repeated failures from anywhere (an attacker who changes
-# address gains nothing); not the address itself, so colleagues behind one office NAT are
-# not locked out by one person's typos. The username is the lower-cased e-mail.
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# address gains nothing), and so is an address that fails on many accounts (password
+# spraying). The username is the lower-cased e-mail (accounts.backends.axes_username).
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
@@ -156,7 +154,10 @@ PORTAL_PAGE_SIZE = 25
 SLA_CALENDAR_TIME_ZONE = env.str("SLA_TIME_ZONE", default="Europe/Moscow")
 SLA_CALENDAR_COUNTRY = env.str("SLA_HOLIDAY_COUNTRY", default="RU")
 SLA_CALENDAR_WEEKLY_HOURS = {
-    weekday: (env.str("SLA_WORKDAY_START", default="10:00"), env.str("SLA_WORKDAY_END", default="19:00"))
+    weekday: (
+        env.str("SLA_WORKDAY_START", default="10:00"),
+        env.str("SLA_WORKDAY_END", default="19:00"),
+    )
     for weekday in env.list("SLA_WORKDAYS", cast=int, default=[0, 1, 2, 3, 4])  # Monday = 0
 }
 SLA_AT_RISK_SHARE = env.float("SLA_AT_RISK_SHARE", default=0.75)

@@ -45,13 +45,18 @@ def reaction_line(ticket) -> str:
     if ticket.reaction_business_seconds is not None:
         return _("Reacted in %(time)s.") % {"time": hours_text(ticket.reaction_business_seconds)}
     if ticket.status == Status.NEW and ticket.reaction_due:
-        return _("We will react by %(deadline)s.") % {"deadline": deadline_text(ticket.reaction_due)}
+        return _("We will react by %(deadline)s.") % {
+            "deadline": deadline_text(ticket.reaction_due)
+        }
     return ""
 
 
 def resolution_line(ticket) -> str:
     state = ticket.resolution_state
-    if ticket.status == Status.WAITING_FOR_CUSTOMER and state in (SlaState.PAUSED, SlaState.BREACHED):
+    if ticket.status == Status.WAITING_FOR_CUSTOMER and state in (
+        SlaState.PAUSED,
+        SlaState.BREACHED,
+    ):
         return _("The resolution clock is paused while we wait for your answer.")
     if ticket.status in (Status.NEW, Status.IN_PROGRESS) and ticket.resolution_due:
         return _("Resolution target: %(deadline)s.") % {

@@ -26,7 +26,9 @@ DEFAULT_TARGETS = {
 class SlaPolicy(models.Model):
     """Reaction and resolution targets of one priority, in business hours."""
 
-    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, unique=True)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, unique=True
+    )
     reaction_hours = models.DecimalField(
         _("reaction time, business hours"), max_digits=7, decimal_places=2
     )

@@ -22,7 +22,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from sla.calendar import BusinessCalendar
-from sla.windows import WindowedCalendar
 from sla.models import (
     CLOCK_EVENTS,
     DEFAULT_TARGETS,
@@ -31,6 +30,7 @@ from sla.models import (
     SlaEventKind,
     SlaPolicy,
 )
+from sla.windows import WindowedCalendar
 from tickets.models import LIVE_SLA_STATES, Priority, SlaState, Status, Ticket
 
 ZERO = datetime.timedelta(0)
@@ -125,8 +125,14 @@ def replay(events, target: datetime.timedelta, calendar: BusinessCalendar) -> Cl
             due = due or _crossing(calendar, since, used, span, target)
             risk_at = risk_at or _crossing(calendar, since, used, span, risk_target)
             used, since = used + span, None
-    clock = Clock(due=due, risk_at=risk_at, left=target - used, running=since is not None,
-                  risk_earlier=risk_at is not None, breached_earlier=due is not None)
+    clock = Clock(
+        due=due,
+        risk_at=risk_at,
+        left=target - used,
+        running=since is not None,
+        risk_earlier=risk_at is not None,
+        breached_earlier=due is not None,
+    )
     if since is not None:
         clock.due = due or calendar.add(since, target - used)
         clock.risk_at = risk_at or calendar.add(since, risk_target - used)
@@ -173,7 +179,10 @@ def sla_resume(*, ticket: Ticket, at: datetime.datetime) -> None:
 
 def sla_record_reaction(*, ticket: Ticket, at: datetime.datetime) -> None:
     """The first acceptance is the reaction: met or breached, and how long it took."""
-    if ticket.reaction_state in (SlaState.MET, SlaState.BREACHED) and ticket.reaction_business_seconds:
+    if (
+        ticket.reaction_state in (SlaState.MET, SlaState.BREACHED)
+        and ticket.reaction_business_seconds
+    ):
         return
     calendar = calendar_for(ticket)
     took = int(calendar.between(ticket.created_at, at).total_seconds())
@@ -226,7 +235,11 @@ def sla_recalculate(*, ticket: Ticket, note: str = "") -> None:
     _apply(ticket, now=timezone.now())
     if (ticket.reaction_due, ticket.resolution_due) != old:
         _record(
-            ticket, SlaEventKind.RECALCULATED, at=timezone.now(), due=ticket.resolution_due, note=note
+            ticket,
+            SlaEventKind.RECALCULATED,
+            at=timezone.now(),
+            due=ticket.resolution_due,
+            note=note,
         )
 
 
@@ -272,9 +285,27 @@ def _resolution_state(ticket: Ticket, clock: Clock, now) -> str:
 SWEEPS = (
     # (state column, moment column, from states, to state, event)
     ("reaction_state", "reaction_risk_at", ("running",), "at_risk", SlaEventKind.REACTION_AT_RISK),
-    ("reaction_state", "reaction_due", ("running", "at_risk"), "breached", SlaEventKind.REACTION_BREACHED),
-    ("resolution_state", "resolution_risk_at", ("running",), "at_risk", SlaEventKind.RESOLUTION_AT_RISK),
-    ("resolution_state", "resolution_due", ("running", "at_risk"), "breached", SlaEventKind.RESOLUTION_BREACHED),
+    (
+        "reaction_state",
+        "reaction_due",
+        ("running", "at_risk"),
+        "breached",
+        SlaEventKind.REACTION_BREACHED,
+    ),
+    (
+        "resolution_state",
+        "resolution_risk_at",
+        ("running",),
+        "at_risk",
+        SlaEventKind.RESOLUTION_AT_RISK,
+    ),
+    (
+        "resolution_state",
+        "resolution_due",
+        ("running", "at_risk"),
+        "breached",
+        SlaEventKind.RESOLUTION_BREACHED,
+    ),
 )
 
 

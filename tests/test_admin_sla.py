@@ -7,10 +7,10 @@ import pytest
 import time_machine
 
 from sla import services as sla
+from tests import factories
 from tickets import services
 from tickets.admin import TicketAdmin
 from tickets.models import Priority
-from tests import factories
 
 MSK = ZoneInfo("Europe/Moscow")
 

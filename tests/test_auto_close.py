@@ -7,9 +7,9 @@ import pytest
 import time_machine
 
 from notifications.models import Event, Notification
+from tests import factories
 from tickets import periodic, services
 from tickets.models import Status
-from tests import factories
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -70,7 +70,9 @@ def test_a_customer_answer_keeps_the_ticket_open(resolved, customer):
 
 
 @pytest.mark.django_db
-def test_reopen_window_sweep_marks_tickets_closed_more_than_ten_days_ago(client, resolved, customer):
+def test_reopen_window_sweep_marks_tickets_closed_more_than_ten_days_ago(
+    client, resolved, customer
+):
     with time_machine.travel(msk(2026, 12, 1, 10, 0), tick=False):
         services.ticket_close(ticket=resolved, actor=customer)
 

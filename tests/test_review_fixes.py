@@ -2,9 +2,9 @@
 
 import pytest
 
+from tests import factories
 from tickets import services
 from tickets.models import Status
-from tests import factories
 
 
 @pytest.mark.django_db

@@ -457,12 +457,16 @@ def test_five_failed_logins_lock_the_account_out_and_the_sixth_is_refused_even_i
     assert "_auth_user_id" not in client.session
 
 
-def test_a_lockout_of_one_address_does_not_lock_out_a_colleague(client, customer, organisation):
+def test_a_lockout_of_one_account_does_not_lock_out_a_colleague_elsewhere(
+    client, customer, organisation
+):
     colleague = factories.CustomerFactory(organisation=organisation)
     for _ in range(5):
         client.post("/accounts/login/", {"username": customer.email, "password": "wrong"})
     response = client.post(
-        "/accounts/login/", {"username": colleague.email, "password": factories.PASSWORD}
+        "/accounts/login/",
+        {"username": colleague.email, "password": factories.PASSWORD},
+        REMOTE_ADDR="10.1.2.3",
     )
     assert response.status_code == 302
 

@@ -12,9 +12,9 @@ from django.db import connection
 from sla import services as sla
 from sla.display import reaction_line, resolution_line
 from sla.models import CalendarOverride, SlaEvent, SlaEventKind, SlaPolicy
-from tickets import services
-from tickets.models import Priority, SlaState, Status, Ticket, TicketType
 from tests import factories
+from tickets import services
+from tickets.models import Priority, SlaState, Status, TicketType
 
 MSK = ZoneInfo("Europe/Moscow")
 

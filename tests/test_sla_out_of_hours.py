@@ -7,9 +7,9 @@ import pytest
 import time_machine
 
 from billing import services as billing
+from tests import factories
 from tickets import services
 from tickets.models import Priority
-from tests import factories
 
 MSK = ZoneInfo("Europe/Moscow")
 

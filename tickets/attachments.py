@@ -29,16 +29,30 @@ ALLOWED_TYPES: dict[str, frozenset[str]] = {
     "application/x-7z-compressed": frozenset({".7z"}),
     "application/vnd.rar": frozenset({".rar"}),
     "application/x-rar-compressed": frozenset({".rar"}),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": frozenset(
-        {".docx"}
-    ),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": frozenset({".docx"}),
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": frozenset({".xlsx"}),
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": frozenset(
         {".pptx"}
     ),
     "text/plain": frozenset(
-        {"", ".txt", ".log", ".csv", ".json", ".xml", ".ini", ".conf", ".cfg", ".yaml",
-         ".yml", ".md", ".sql", ".out", ".err", ".trace"}
+        {
+            "",
+            ".txt",
+            ".log",
+            ".csv",
+            ".json",
+            ".xml",
+            ".ini",
+            ".conf",
+            ".cfg",
+            ".yaml",
+            ".yml",
+            ".md",
+            ".sql",
+            ".out",
+            ".err",
+            ".trace",
+        }
     ),
 }
 # Raster images only: an SVG can carry script and is never shown inline.
@@ -87,7 +101,15 @@ def detect_type(head: bytes) -> str | None:
         # Only what starts as markup: a log that records an attack (`<script>` in a
         # request line) is still a log, and downloads are never rendered anyway.
         if lowered.startswith(
-            (b"<!doctype html", b"<html", b"<svg", b"<?xml-stylesheet", b"<script", b"<head", b"<body")
+            (
+                b"<!doctype html",
+                b"<html",
+                b"<svg",
+                b"<?xml-stylesheet",
+                b"<script",
+                b"<head",
+                b"<body",
+            )
         ):
             return "text/html"
         return "text/plain"

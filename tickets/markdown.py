@@ -5,9 +5,35 @@ import nh3
 from django.utils.safestring import SafeString, mark_safe
 
 ALLOWED_TAGS = {
-    "p", "br", "hr", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li",
-    "a", "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td",
-    "del", "sup", "sub",
+    "p",
+    "br",
+    "hr",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "del",
+    "sup",
+    "sub",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 URL_SCHEMES = {"http", "https", "mailto"}
@@ -16,7 +42,9 @@ URL_SCHEMES = {"http", "https", "mailto"}
 def render_markdown(text: str) -> SafeString:
     """Render Markdown and keep only harmless tags, attributes and link schemes."""
     html = md.markdown(
-        text or "", extensions=["fenced_code", "tables", "sane_lists", "nl2br"], output_format="html"
+        text or "",
+        extensions=["fenced_code", "tables", "sane_lists", "nl2br"],
+        output_format="html",
     )
     clean = nh3.clean(
         html,

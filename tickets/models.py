@@ -325,6 +325,9 @@ class TicketNumberCounter(models.Model):
     year = models.PositiveIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
 
 class Comment(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")

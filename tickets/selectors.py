@@ -47,9 +47,13 @@ def links_of(user: User, ticket: Ticket) -> list[dict]:
 
     visible = tickets_visible_to(user)
     rows = []
-    for link in TicketLink.objects.filter(source=ticket, target__in=visible).select_related("target"):
+    for link in TicketLink.objects.filter(source=ticket, target__in=visible).select_related(
+        "target"
+    ):
         rows.append({"link": link, "label": link.get_kind_display(), "other": link.target})
-    for link in TicketLink.objects.filter(target=ticket, source__in=visible).select_related("source"):
+    for link in TicketLink.objects.filter(target=ticket, source__in=visible).select_related(
+        "source"
+    ):
         rows.append({"link": link, "label": INVERSE_LINK_LABELS[link.kind], "other": link.source})
     return rows
 

@@ -111,7 +111,9 @@ def ticket_file(
         _event(ticket, actor or requester, EventKind.FILED, new=ticket.status)
         _store_files(ticket=ticket, comment=None, uploader=actor or requester, files=inspected)
         if follows is not None:
-            ticket_link(ticket=ticket, actor=actor or requester, other=follows, kind=LinkKind.FOLLOWS)
+            ticket_link(
+                ticket=ticket, actor=actor or requester, other=follows, kind=LinkKind.FOLLOWS
+            )
         signals.ticket_filed.send(sender=Ticket, ticket=ticket, actor=actor or requester)
     return ticket
 
@@ -264,7 +266,9 @@ def ticket_reject(*, ticket: Ticket, actor: User, reason: str) -> Ticket:
     """The contractor rejects an improper ticket; the customer sees the reason."""
     reason = reason.strip()
     if not reason:
-        raise ActionRefused(_("A rejection needs a reason the customer will see."), code="reason_required")
+        raise ActionRefused(
+            _("A rejection needs a reason the customer will see."), code="reason_required"
+        )
     with transaction.atomic():
         return _fire(ticket, "reject", actor, why=reason, reason=reason)
 
@@ -285,7 +289,10 @@ def ticket_mark_duplicate(*, ticket: Ticket, actor: User, original: Ticket) -> T
         )
     with transaction.atomic():
         locked = _fire(
-            ticket, "mark_duplicate", actor, why=_("Duplicate of %(number)s") % {"number": original.number}
+            ticket,
+            "mark_duplicate",
+            actor,
+            why=_("Duplicate of %(number)s") % {"number": original.number},
         )
         ticket_link(ticket=locked, actor=actor, other=original, kind=LinkKind.DUPLICATE_OF)
         return locked
@@ -355,9 +362,20 @@ def ticket_change_type(*, ticket: Ticket, actor: User, type: str, reason: str) -
         locked.save(update_fields=["type", "priority", "updated_at"])
         _event(locked, actor, EventKind.TYPE, old=old_type, new=type, reason=reason)
         if locked.priority != old_priority:
-            _event(locked, actor, EventKind.PRIORITY, old=old_priority, new=locked.priority, reason=reason)
+            _event(
+                locked,
+                actor,
+                EventKind.PRIORITY,
+                old=old_priority,
+                new=locked.priority,
+                reason=reason,
+            )
             signals.ticket_priority_changed.send(
-                sender=Ticket, ticket=locked, actor=actor, old=old_priority, new=locked.priority,
+                sender=Ticket,
+                ticket=locked,
+                actor=actor,
+                old=old_priority,
+                new=locked.priority,
                 reason=reason,
             )
         _refresh(ticket)
@@ -369,8 +387,11 @@ def _set_assignee(ticket: Ticket, assignee: User | None, actor: User) -> None:
     ticket.assignee = assignee
     ticket.save(update_fields=["assignee", "updated_at"])
     _event(
-        ticket, actor, EventKind.ASSIGNEE,
-        old=old.get_full_name() if old else "", new=assignee.get_full_name() if assignee else "",
+        ticket,
+        actor,
+        EventKind.ASSIGNEE,
+        old=old.get_full_name() if old else "",
+        new=assignee.get_full_name() if assignee else "",
     )
     signals.ticket_assigned.send(sender=Ticket, ticket=ticket, actor=actor, old=old, new=assignee)
 
@@ -379,7 +400,9 @@ def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None) -> Tick
     """The contractor assigns the ticket to one of its staff (or to nobody)."""
     _require_contractor(actor)
     if assignee is not None and not assignee.is_contractor:
-        raise ActionRefused(_("Tickets are assigned to the contractor's staff only."), code="bad_assignee")
+        raise ActionRefused(
+            _("Tickets are assigned to the contractor's staff only."), code="bad_assignee"
+        )
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
         if locked.assignee_id != (assignee.pk if assignee else None):
@@ -433,7 +456,8 @@ def _inspect_files(files: Iterable) -> list:
     files = [f for f in files if f]
     if len(files) > settings.ATTACHMENT_MAX_FILES:
         raise ValidationError(
-            _("Attach at most %(count)s files at a time.") % {"count": settings.ATTACHMENT_MAX_FILES}
+            _("Attach at most %(count)s files at a time.")
+            % {"count": settings.ATTACHMENT_MAX_FILES}
         )
     return [(upload, inspect_upload(upload)) for upload in files]
 
@@ -452,7 +476,9 @@ def _store_files(*, ticket: Ticket, comment: Comment | None, uploader: User, fil
         attachment.save()
 
 
-def _add_comment(*, ticket: Ticket, author: User, body: str, internal: bool, files: list) -> Comment:
+def _add_comment(
+    *, ticket: Ticket, author: User, body: str, internal: bool, files: list
+) -> Comment:
     comment = Comment.objects.create(ticket=ticket, author=author, body=body, is_internal=internal)
     _store_files(ticket=ticket, comment=comment, uploader=author, files=files)
     Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
