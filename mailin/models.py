@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Source(models.TextChoices):
@@ -28,7 +29,7 @@ class Status(models.TextChoices):
     REFUSED = "refused", _("Reopen refused (told the sender)")
     HELD = "held", _("Held for review")
     SUPPRESSED = "suppressed", _("Automatic mail (kept, no reply)")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("inbound mail status", "Rejected")
     FAILED = "failed", _("Failed (can be processed again)")
     DISCARDED = "discarded", _("Discarded")
 

@@ -7,6 +7,7 @@ differently elsewhere, so a run on any other database is a failed run, never a s
 import pytest
 
 from tests import factories, helpers
+from tests.browser import browser_settings, new_page  # noqa: F401 - fixtures
 
 
 def pytest_configure(config):

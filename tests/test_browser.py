@@ -1,89 +1,14 @@
 """The whole round trip in a real browser: a customer files with a screenshot, the agent
 triages in the staff admin, the customer closes and reopens."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from tests import factories, helpers
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-RESULTS = Path(__file__).resolve().parent.parent / "test-results"
+from tests.browser import admin_login, portal_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser_settings(settings):
-    # Plain HTTP on localhost: cookies must not demand TLS.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    return settings
-
-
-@pytest.fixture
-def new_page(request, browser_settings):
-    """Open pages in separate browser contexts (one per person); screenshots on failure."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    pages = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-
-        def open_page(who: str):
-            context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            pages.append((who, page))
-            return page
-
-        try:
-            yield open_page
-        finally:
-            report = getattr(request.node, "report_call", None)
-            if report is None or report.failed:
-                RESULTS.mkdir(exist_ok=True)
-                for who, page in pages:
-                    page.screenshot(
-                        path=str(RESULTS / f"{request.node.name}-{who}.png"), full_page=True
-                    )
-            browser.close()
-            # Django's connection made while Playwright runs lives in Playwright's
-            # context; close it here, or the test database cannot be dropped.
-            connections.close_all()
-
-
-def _portal_login(page, base, user):
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("E-mail").fill(user.email.upper())
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/")
-
-
-def _admin_login(page, base, user):
-    page.goto(f"{base}/admin/login/?next=/admin/")
-    page.locator("#id_username").fill(user.email)
-    page.locator("#id_password").fill(factories.PASSWORD)
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(f"{base}/admin/")
 
 
 def _status_badge(page):
@@ -102,7 +27,7 @@ def test_a_ticket_goes_from_filing_with_a_screenshot_to_reopening_in_the_browser
 
     # The customer files an incident with a screenshot.
     customer_page = new_page("customer")
-    _portal_login(customer_page, base, customer)
+    portal_login(customer_page, base, customer, email=customer.email.upper())
     customer_page.goto(f"{base}/tickets/new/")
     priority_field = customer_page.locator(".field-priority")
     urgent_note = customer_page.locator(".urgent-note")
@@ -146,7 +71,7 @@ def test_a_ticket_goes_from_filing_with_a_screenshot_to_reopening_in_the_browser
 
     # The agent accepts and resolves it in the staff admin.
     agent_page = new_page("agent")
-    _admin_login(agent_page, base, agent)
+    admin_login(agent_page, base, agent)
     agent_page.goto(f"{base}/admin/tickets/ticket/")
     agent_page.get_by_role("link", name=number).click()
     expect(agent_page.locator(".ticket-bar")).to_contain_text(f"{number} · New")

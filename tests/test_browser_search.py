@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests import factories
-from tests.test_browser import _portal_login, browser_settings, new_page  # noqa: F401
+from tests.browser import portal_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +27,7 @@ def test_similar_open_tickets_appear_while_typing_and_lead_to_the_comment_form(
     elsewhere = factories.TicketFactory(subject="Invoice run stops at batch 7")
 
     page = new_page("customer")
-    _portal_login(page, base, customer)
+    portal_login(page, base, customer)
     page.goto(f"{base}/tickets/new/")
     similar = page.locator("#similar-tickets")
     expect(similar).to_be_empty()
@@ -56,7 +56,7 @@ def test_the_improper_words_warning_appears_before_sending(
     base = live_server.url
     customer = factories.CustomerFactory()
     page = new_page("customer")
-    _portal_login(page, base, customer)
+    portal_login(page, base, customer)
     page.goto(f"{base}/tickets/new/")
     warning = page.locator("[data-improper-warning]")
     expect(warning).to_be_hidden()
