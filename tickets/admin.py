@@ -20,7 +20,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin
 
-from accounts.admin import is_contractor_staff
+from accounts.admin import ManagedByManagersMixin, is_contractor_staff
 from moderation import selectors as moderation_selectors
 from sla import services as sla_services
 from sla.display import deadline_text, live_deadline, time_left_text
@@ -34,7 +34,7 @@ from tickets.admin_forms import (
     TicketChangeForm,
 )
 from tickets.markdown import render_markdown
-from tickets.models import OPEN_STATUSES, SlaState, Status, Ticket
+from tickets.models import OPEN_STATUSES, RulesPage, SlaState, Status, Ticket
 
 
 class AssignmentFilter(admin.SimpleListFilter):
@@ -435,3 +435,19 @@ CHANGE_FIELDSETS = (
         {"classes": ("ticket-links",), "fields": (("link_kind", "link_ticket"), "unlink")},
     ),
 )
+
+
+@admin.register(RulesPage)
+class RulesPageAdmin(ManagedByManagersMixin, admin.ModelAdmin):
+    """Managers word the ticketing rules per language; deleting a page brings back the
+    built-in summary of the vendor's rules."""
+
+    list_display = ("language", "updated_at", "updated_by")
+    fields = ("language", "body")
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_manager
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

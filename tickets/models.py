@@ -452,3 +452,25 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} {self.old_value} -> {self.new_value}"
+
+
+class RulesPage(models.Model):
+    """The ticketing rules as the managers word them, per language (Markdown); without
+    a text for a language the portal shows the built-in summary of the vendor's rules."""
+
+    language = models.CharField(
+        _("language"), max_length=8, unique=True, choices=settings.LANGUAGES
+    )
+    body = models.TextField(_("rules"), help_text=_("Markdown"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["language"]
+        verbose_name = _("ticketing rules page")
+        verbose_name_plural = _("ticketing rules pages")
+
+    def __str__(self) -> str:
+        return str(self.get_language_display())

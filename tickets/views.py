@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpResponseNotAllowed, JsonRespo
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -19,7 +20,7 @@ from moderation.presets import RejectPreset, preset_of
 from sla.display import reaction_line, resolution_line
 from tickets import search, selectors, services
 from tickets.forms import CommentForm, TicketFilterForm, TicketForm, TransitionForm
-from tickets.models import Status
+from tickets.models import RulesPage, Status
 
 TICKET_NUMBER = re.compile(r"[A-Za-z0-9-]{1,32}")
 # Transitions a customer fires from the portal; the rest are the contractor's, in the admin.
@@ -306,4 +307,6 @@ def attachment_download(request, pk: int):
 
 @require_GET
 def rules(request):
-    return render(request, "tickets/rules.html")
+    """The ticketing rules: the managers' text in the reader's language, if they wrote one."""
+    page = RulesPage.objects.filter(language=get_language()).first()
+    return render(request, "tickets/rules.html", {"custom_rules": page})
