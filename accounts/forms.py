@@ -29,6 +29,7 @@ class AccountRequestForm(forms.Form):
     )
     email = forms.EmailField(
         label=_("E-mail"),
+        max_length=254,
         help_text=_("The invitation to set a password goes to this address."),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )

@@ -196,6 +196,8 @@ def _clean_new_account(*, full_name: str, email: str, role: str) -> tuple[str, s
             _("Give your colleague's full name."), code="no_name", field="full_name"
         )
     try:
+        if len(email) > 254:  # what an address column holds (RFC 5321)
+            raise ValidationError("too long")
         validate_email(email)
     except ValidationError:
         raise AccountRequestRefused(

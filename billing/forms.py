@@ -81,7 +81,13 @@ UNITS = re.compile(
 
 def parse_duration_text(text: str) -> datetime.timedelta | None:
     """'1:30', '1.5', '1,5 h', '90m', '2h 15m' -> a timedelta; None if unreadable."""
-    text = text.strip()
+    try:
+        return _parse_duration(text.strip())
+    except (InvalidOperation, ValueError, OverflowError):
+        return None  # e.g. "1e400" or 30 digits: not a duration anyone logs
+
+
+def _parse_duration(text: str) -> datetime.timedelta | None:
     if match := HOURS_MINUTES.match(text):
         return datetime.timedelta(hours=int(match[1]), minutes=int(match[2]))
     try:

@@ -96,6 +96,11 @@ def may_decide(user: User, ooh: OutOfHoursRequest) -> bool:
 # --- out-of-hours requests: asking -------------------------------------------------
 
 
+# Windows are recorded after the fact for at most a week, and asked for a year ahead.
+MAX_PAST = datetime.timedelta(days=7)
+MAX_AHEAD = datetime.timedelta(days=366)
+
+
 def check_window(*, actor: User, start: datetime.datetime, end: datetime.datetime) -> None:
     """A window is aware, ends after it starts, is at most 72 hours long and has some
     time outside business hours; customers ask for windows still to come."""
@@ -107,8 +112,13 @@ def check_window(*, actor: User, start: datetime.datetime, end: datetime.datetim
             {"end": _("One request covers at most %(hours)s hours; ask again for the rest.")
              % {"hours": int(MAX_WINDOW.total_seconds() // 3600)}}
         )
-    if not actor.is_contractor and end <= timezone.now():
+    now = timezone.now()
+    if not actor.is_contractor and end <= now:
         raise ValidationError({"end": _("The window has already ended.")})
+    if start < now - MAX_PAST or end > now + MAX_AHEAD:
+        raise ValidationError(
+            _("A window lies within the past week and the coming year.")
+        )
     if not current_calendar().outside_duration(start, end):
         raise ValidationError(
             _("The whole window is within business hours: no approval is needed for it.")
@@ -291,6 +301,9 @@ def check_time_entry(entry: TimeEntry, actor: User) -> None:
     ):
         raise ActionRefused(_("Agents change only their own time entries."), code="forbidden")
     require_aware(entry.started_at)
+    now = timezone.now()
+    if not now - datetime.timedelta(days=3 * 366) <= entry.started_at <= now + MAX_AHEAD:
+        raise ValidationError({"started_at": _("Time is logged within the last three years.")})
     if entry.duration is None or entry.duration <= datetime.timedelta(0):
         raise ValidationError({"duration": _("The duration must be more than zero.")})
     if entry.duration > datetime.timedelta(hours=24):

@@ -119,6 +119,10 @@ def improper_words(text: str) -> list[str]:
     return found
 
 
+LONG_RUNS = re.compile(r"(.)\1{3,}")
+MAX_WORD = 64
+
+
 def _tokens(text: str):
     """(as written, normalised) for each word; spaced-out letters are joined."""
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")  # zero-width
@@ -126,9 +130,11 @@ def _tokens(text: str):
     for match in TOKEN.finditer(text):
         original = match.group(0).strip(STRIP)
         word = SEPARATORS.sub("", original) if match.lastgroup == "spaced" else original
-        word = _fold(word).strip(STRIP)
+        # Runs of one letter shortened and words cut: the patterns allow repeats anyway,
+        # and a 20,000-letter "word" must not cost seconds of regex work.
+        word = LONG_RUNS.sub(r"\1\1\1", _fold(word).strip(STRIP))[:MAX_WORD]
         if len(word) >= 2:
-            yield original, word
+            yield original[:MAX_WORD], word
 
 
 def _fold(word: str) -> str:

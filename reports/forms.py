@@ -54,7 +54,7 @@ class ReportFilterForm(forms.Form):
             data["end"] = f"{current_month(report_tz()):%Y-%m}"
         if not data.get("start"):
             match = MONTH.match(data["end"].strip())
-            if match and 1 <= int(match[2]) <= 12:
+            if match and 1 <= int(match[2]) <= 12 and 2000 <= int(match[1]) <= 2999:
                 end = datetime.date(int(match[1]), int(match[2]), 1)
                 data["start"] = f"{add_months(end, 1 - DEFAULT_MONTHS):%Y-%m}"
         super().__init__(data, **kwargs)

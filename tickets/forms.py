@@ -7,6 +7,9 @@ from moderation.checks import improper_words
 from tickets.attachments import inspect_upload
 from tickets.models import OPEN_STATUSES, Priority, Status, TicketType
 
+# Longer text belongs in an attached file; it also bounds the work of checking it.
+MAX_TEXT = 50_000
+
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -111,6 +114,7 @@ class TicketForm(ImproperWordsCheck):
     body = forms.CharField(
         label=_("Description"),
         widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=MAX_TEXT,
         help_text=_("What happened, what you expected, steps to reproduce. Markdown works."),
     )
     files = MultipleFileField(label=_("Attachments"))
@@ -124,7 +128,9 @@ class TicketForm(ImproperWordsCheck):
 class CommentForm(ImproperWordsCheck):
     checked_fields = ("body",)
 
-    body = forms.CharField(label=_("Your comment"), widget=forms.Textarea(attrs={"rows": 5}))
+    body = forms.CharField(
+        label=_("Your comment"), widget=forms.Textarea(attrs={"rows": 5}), max_length=MAX_TEXT
+    )
     files = MultipleFileField(label=_("Attachments"))
     expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -135,7 +141,10 @@ class CommentForm(ImproperWordsCheck):
 
 class TransitionForm(forms.Form):
     message = forms.CharField(
-        label=_("Comment (optional)"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Comment (optional)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=MAX_TEXT,
     )
     expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
 
