@@ -88,8 +88,12 @@ def _person(user: User, audience: str, *, essential: bool = False) -> Recipient:
 
 
 def _customer_side(ticket: Ticket, *, requester_essential: bool = False) -> list[Recipient]:
-    """The requester, then (if configured) the organisation's representatives."""
+    """The requester, the customers watching it, then (if configured) the organisation's
+    representatives."""
     people = [ticket.requester]
+    people += ticket.watchers.filter(
+        organisation_id=ticket.organisation_id, is_active=True
+    ).order_by("pk")
     if settings.NOTIFY_REPRESENTATIVES:
         people += User.objects.filter(
             organisation_id=ticket.organisation_id,
@@ -108,13 +112,20 @@ def _customer_side(ticket: Ticket, *, requester_essential: bool = False) -> list
 
 
 def _contractor_side(ticket: Ticket, *, actor: User | None) -> list[Recipient]:
-    """The assignee; triage when nobody is assigned and the actor is not a colleague."""
+    """The assignee (triage when nobody is assigned and the actor is not a colleague),
+    and the contractor staff watching the ticket."""
+    watching = [
+        _person(user, Audience.CONTRACTOR)
+        for user in ticket.watchers.filter(
+            role__in=[Role.AGENT, Role.MANAGER], is_active=True
+        ).order_by("pk")
+    ]
     assignee = ticket.assignee
     if assignee is not None and assignee.is_contractor:
-        return [_person(assignee, Audience.CONTRACTOR)]
+        return [_person(assignee, Audience.CONTRACTOR), *watching]
     if actor is not None and actor.is_contractor:
-        return []
-    return _triage()
+        return watching
+    return [*_triage(), *watching]
 
 
 def _triage() -> list[Recipient]:

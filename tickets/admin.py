@@ -127,9 +127,26 @@ _request_calendar = threading.local()
 
 
 SUMMARY_FIELDS = (
-    "number", "status", "organisation", "requester", "subject", "type", "priority",
-    "assignee", "channel", "created_at", "age", "first_accepted_at", "resolved_at",
-    "closed_at", "rejected_at", "reject_reason", "description", "sla_summary", "moderation_flag",
+    "number",
+    "status",
+    "organisation",
+    "requester",
+    "subject",
+    "type",
+    "priority",
+    "assignee",
+    "channel",
+    "created_at",
+    "age",
+    "first_accepted_at",
+    "resolved_at",
+    "closed_at",
+    "rejected_at",
+    "reject_reason",
+    "description",
+    "sla_summary",
+    "moderation_flag",
+    "watchers",
 )
 
 
@@ -146,12 +163,27 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
     fsm_transition_form_template = "admin/tickets/ticket/transition_form.html"
 
     list_display = (
-        "number", "subject", "organisation", "type", "priority", "status", "assignee", "age",
-        "sla_left", "flagged",
+        "number",
+        "subject",
+        "organisation",
+        "type",
+        "priority",
+        "status",
+        "assignee",
+        "age",
+        "sla_left",
+        "flagged",
     )
     list_filter = (
-        AssignmentFilter, OpenFilter, FlaggedFilter, SlaFilter, "status", "type", "priority",
-        "organisation", "assignee",
+        AssignmentFilter,
+        OpenFilter,
+        FlaggedFilter,
+        SlaFilter,
+        "status",
+        "type",
+        "priority",
+        "organisation",
+        "assignee",
     )
     list_select_related = ("organisation", "assignee")
     search_fields = ("number", "subject", "organisation__name")
@@ -403,6 +435,7 @@ CHANGE_FIELDSETS = (
                 "subject",
                 ("type", "priority"),
                 ("assignee", "channel"),
+                "watchers",
                 ("created_at", "age"),
                 "sla_summary",
                 "reject_reason",

@@ -135,6 +135,13 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         _("channel"), max_length=16, choices=Channel.choices, default=Channel.WEB
     )
     reject_reason = models.TextField(_("rejection reason"), blank=True)
+    watchers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("watchers"),
+        blank=True,
+        related_name="watched_tickets",
+        help_text=_("People who get the ticket's mail besides the requester and assignee."),
+    )
 
     created_at = models.DateTimeField(_("filed at"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -411,6 +411,18 @@ def ticket_assign(*, ticket: Ticket, actor: User, assignee: User | None) -> Tick
         return locked
 
 
+def ticket_watch(*, ticket: Ticket, user: User, watching: bool) -> None:
+    """Follow a ticket's mail: a customer of its organisation, or contractor staff."""
+    if not (
+        user.is_contractor or (user.is_customer and user.organisation_id == ticket.organisation_id)
+    ):
+        raise ActionRefused(_("You may not do that with this ticket."), code="forbidden")
+    if watching:
+        ticket.watchers.add(user)
+    else:
+        ticket.watchers.remove(user)
+
+
 # --- links -------------------------------------------------------------------------
 
 

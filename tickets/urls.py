@@ -14,6 +14,7 @@ urlpatterns = [
     path("search/", views.search_page, name="search"),
     path("tickets/<slug:number>/", views.ticket_detail, name="ticket_detail"),
     path("tickets/<slug:number>/comment/", views.ticket_comment, name="ticket_comment"),
+    path("tickets/<slug:number>/watch/", views.ticket_watch, name="ticket_watch"),
     path(
         "tickets/<slug:number>/do/<slug:transition>/",
         views.ticket_transition,

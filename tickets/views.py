@@ -202,6 +202,8 @@ def _detail_context(request, ticket, *, comment_form=None) -> dict:
         "comment_form": comment_form or CommentForm(initial={"expected_status": ticket.status}),
         "transition_form": TransitionForm(initial={"expected_status": ticket.status}),
         "can_comment": _customer_may_comment(user, ticket),
+        "watching": ticket.watchers.filter(pk=user.pk).exists(),
+        "watcher_count": ticket.watchers.count(),
         "sla_lines": [line for line in (reaction_line(ticket), resolution_line(ticket)) if line],
         "offer_split": _offer_split(user, ticket),
     }
@@ -252,6 +254,22 @@ def ticket_comment(request, number: str):
     context = _detail_context(request, ticket, comment_form=form)
     status = 400 if form.errors else 200
     return render(request, "tickets/ticket_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def ticket_watch(request, number: str):
+    """Start or stop getting the ticket's mail."""
+    ticket = _ticket_or_404(request.user, number)
+    watching = request.POST.get("watch") == "1"
+    try:
+        services.ticket_watch(ticket=ticket, user=request.user, watching=watching)
+    except services.ActionRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        done = _("You will get this ticket's mail.") if watching else _("You stopped watching.")
+        messages.success(request, done)
+    return redirect("portal:ticket_detail", number=ticket.number)
 
 
 @login_required
