@@ -84,6 +84,18 @@ def _ticket_link(ticket):
 # --- out-of-hours requests ---------------------------------------------------------
 
 
+class TicketColumnsMixin:
+    """The ticket (linked) and its organisation, for admins of rows about one ticket."""
+
+    @admin.display(description=_("ticket"), ordering="ticket__number")
+    def ticket_link(self, obj):
+        return _ticket_link(obj.ticket)
+
+    @admin.display(description=_("organisation"), ordering="ticket__organisation__name")
+    def organisation(self, obj):
+        return obj.ticket.organisation
+
+
 class AwaitingFilter(admin.SimpleListFilter):
     title = _("awaiting")
     parameter_name = "awaiting"
@@ -103,7 +115,7 @@ class AwaitingFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutOfHoursRequest)
-class OutOfHoursRequestAdmin(StaffAdmin):
+class OutOfHoursRequestAdmin(TicketColumnsMixin, StaffAdmin):
     form = OutOfHoursRequestAdminForm
     change_form_template = "admin/billing/outofhoursrequest/change_form.html"
     list_display = (
@@ -136,14 +148,6 @@ class OutOfHoursRequestAdmin(StaffAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj is not None else ()
-
-    @admin.display(description=_("ticket"), ordering="ticket__number")
-    def ticket_link(self, obj):
-        return _ticket_link(obj.ticket)
-
-    @admin.display(description=_("organisation"), ordering="ticket__organisation__name")
-    def organisation(self, obj):
-        return obj.ticket.organisation
 
     @admin.display(description=_("window"), ordering="start")
     def window(self, obj):
@@ -241,7 +245,7 @@ class UnapprovedOutOfHoursFilter(admin.SimpleListFilter):
 
 
 @admin.register(TimeEntry)
-class TimeEntryAdmin(StaffAdmin):
+class TimeEntryAdmin(TicketColumnsMixin, StaffAdmin):
     form = TimeEntryAdminForm
     list_display = (
         "start", "ticket_link", "organisation", "agent", "duration_text", "activity", "billable",
@@ -273,14 +277,6 @@ class TimeEntryAdmin(StaffAdmin):
         if obj is not None:
             fields += ["split", "ooh_reviewed_by", "ooh_reviewed_at"]
         return fields
-
-    @admin.display(description=_("ticket"), ordering="ticket__number")
-    def ticket_link(self, obj):
-        return _ticket_link(obj.ticket)
-
-    @admin.display(description=_("organisation"), ordering="ticket__organisation__name")
-    def organisation(self, obj):
-        return obj.ticket.organisation
 
     @admin.display(description=_("start"), ordering="started_at")
     def start(self, obj):
@@ -352,7 +348,7 @@ class TimeEntryAdmin(StaffAdmin):
 
 
 @admin.register(UpdateSchedule)
-class UpdateScheduleAdmin(StaffAdmin):
+class UpdateScheduleAdmin(TicketColumnsMixin, StaffAdmin):
     form = UpdateScheduleAdminForm
     list_display = ("window", "ticket_link", "organisation", "estimate_hours", "agreed_with")
     list_display_links = ("window",)
@@ -362,14 +358,6 @@ class UpdateScheduleAdmin(StaffAdmin):
 
     def has_change_permission(self, request, obj=None):
         return is_contractor_staff(request.user)
-
-    @admin.display(description=_("ticket"), ordering="ticket__number")
-    def ticket_link(self, obj):
-        return _ticket_link(obj.ticket)
-
-    @admin.display(description=_("organisation"), ordering="ticket__organisation__name")
-    def organisation(self, obj):
-        return obj.ticket.organisation
 
     @admin.display(description=_("window"), ordering="window_start")
     def window(self, obj):
