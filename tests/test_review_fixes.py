@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests import factories
 from accounts.models import AccountRequest
+from tests import factories
 from tickets import services
 from tickets.models import Status
 
