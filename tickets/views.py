@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseNotAllowed, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -273,9 +273,8 @@ def ticket_watch(request, number: str):
 
 
 @login_required
+@require_POST
 def ticket_transition(request, number: str, transition: str):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     ticket = _ticket_or_404(request.user, number)
     if transition not in PORTAL_TRANSITIONS:
         raise Http404
