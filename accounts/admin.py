@@ -28,6 +28,7 @@ from accounts.models import (
     Organisation,
     User,
 )
+from notifications.admin import NotificationPreferenceInline
 
 
 def is_contractor_staff(user) -> bool:
@@ -101,7 +102,12 @@ class ContractFilter(admin.SimpleListFilter):
 class OrganisationAdmin(ManagedByManagersMixin, admin.ModelAdmin):
     form = OrganisationForm
     list_display = (
-        "name", "contract_number", "contract_start", "contract_end", "is_active", "members",
+        "name",
+        "contract_number",
+        "contract_start",
+        "contract_end",
+        "is_active",
+        "members",
     )
     list_filter = ("is_active", ContractFilter, "contract_end")
     search_fields = ("name", "contract_number")
@@ -155,6 +161,7 @@ class UserEditForm(RoleRulesMixin, UserChangeForm):
 @admin.register(User)
 class UserAdmin(ManagedByManagersMixin, BaseUserAdmin):
     form = UserEditForm
+    inlines = [NotificationPreferenceInline]  # the person's mute switch
     add_form = UserCreateForm
     list_display = ("email", "full_name", "role", "organisation", "is_active")
     list_filter = ("role", "is_active", "organisation")
@@ -175,8 +182,14 @@ class UserAdmin(ManagedByManagersMixin, BaseUserAdmin):
             {
                 "classes": ("wide",),
                 "fields": (
-                    "email", "full_name", "role", "organisation", "language",
-                    "usable_password", "password1", "password2",
+                    "email",
+                    "full_name",
+                    "role",
+                    "organisation",
+                    "language",
+                    "usable_password",
+                    "password1",
+                    "password2",
                 ),
             },
         ),
@@ -222,9 +235,21 @@ class PendingFilter(admin.SimpleListFilter):
 
 
 ACCOUNT_REQUEST_FIELDS = (
-    "kind", "status", "organisation", "requested_by", "channel", "created_at",
-    "full_name", "email", "role", "language", "user", "note",
-    "decided_by", "decided_at", "reason",
+    "kind",
+    "status",
+    "organisation",
+    "requested_by",
+    "channel",
+    "created_at",
+    "full_name",
+    "email",
+    "role",
+    "language",
+    "user",
+    "note",
+    "decided_by",
+    "decided_at",
+    "reason",
 )
 
 
@@ -240,7 +265,13 @@ class AccountRequestAdmin(ManagedByManagersMixin, FSMAdminMixin, admin.ModelAdmi
     fsm_transition_form_template = "accounts/admin/accountrequest_transition_form.html"
 
     list_display = (
-        "created_at", "kind", "organisation", "person", "role", "status", "requested_by",
+        "created_at",
+        "kind",
+        "organisation",
+        "person",
+        "role",
+        "status",
+        "requested_by",
         "channel",
     )
     list_filter = (PendingFilter, "status", "kind", "channel", "organisation")
@@ -268,7 +299,9 @@ class AccountRequestAdmin(ManagedByManagersMixin, FSMAdminMixin, admin.ModelAdmi
         transitions = context.get(self.fsm_context_key) or ()
         context[self.fsm_context_key] = list(transitions)
         context.update(
-            show_save=False, show_save_and_continue=False, show_save_and_add_another=False,
+            show_save=False,
+            show_save_and_continue=False,
+            show_save_and_add_another=False,
             show_delete=False,
         )
         return super().render_change_form(request, context, add, change, form_url, obj)

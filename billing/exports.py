@@ -14,17 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.translation import gettext as _
 
 from billing.models import Statement
+from core.csv import safe_cell
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TWO_PLACES = Decimal("0.01")
-
-
-def safe_cell(value) -> str:
-    """The value as text, neutralised if a spreadsheet would take it for a formula."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
 
 
 def hours(seconds: int) -> str:
@@ -62,21 +54,39 @@ def statement_rows(statement: Statement) -> list[list[str]]:
     """Every row of the CSV: a heading, one line per ticket, the total."""
     rows = [
         [_("Organisation"), statement.organisation.name],
-        [_("Period"), f"{statement.month:%Y-%m-%d} – {statement.last_day:%Y-%m-%d}"
-         f" ({statement.time_zone})"],
+        [
+            _("Period"),
+            f"{statement.month:%Y-%m-%d} – {statement.last_day:%Y-%m-%d} ({statement.time_zone})",
+        ],
         [_("Status"), statement.get_status_display()],
-        [_("Billable total = business hours + 2 × approved out-of-hours hours + "
-           "out-of-hours hours not approved")],
+        [
+            _(
+                "Billable total = business hours + 2 × approved out-of-hours hours + "
+                "out-of-hours hours not approved"
+            )
+        ],
         [],
         header(),
     ]
     for line in statement.lines.all():
-        rows.append([
-            line.ticket_number, line.ticket_subject, line.get_ticket_type_display(),
-            str(line.entries_count), *_figures(line),
-        ])
-    rows.append([_("Total"), "", "", str(sum(line.entries_count for line in statement.lines.all())),
-                 *_figures(statement)])
+        rows.append(
+            [
+                line.ticket_number,
+                line.ticket_subject,
+                line.get_ticket_type_display(),
+                str(line.entries_count),
+                *_figures(line),
+            ]
+        )
+    rows.append(
+        [
+            _("Total"),
+            "",
+            "",
+            str(sum(line.entries_count for line in statement.lines.all())),
+            *_figures(statement),
+        ]
+    )
     return rows
 
 

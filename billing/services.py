@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from billing import mail, selectors, signals
+from billing import mail, selectors
 from billing.calendar import month_of, require_aware, split_time
 from billing.models import (
     Activity,
@@ -38,9 +38,9 @@ from billing.models import (
     TimeEntry,
     UpdateSchedule,
 )
-from sla.services import current_calendar
-from tickets.models import OPEN_STATUSES, Ticket, TicketType
-from tickets.services import ActionRefused
+from core.errors import ActionRefused
+from sla.services import current_calendar, sla_window_add
+from tickets.models import OPEN_STATUSES, Priority, Ticket, TicketType
 
 CUSTOMER, CONTRACTOR = "customer", "contractor"
 # The longest window one request may cover; a longer job is several requests.
@@ -73,6 +73,26 @@ def may_request_out_of_hours(user: User, ticket: Ticket) -> bool:
     if ticket.status not in OPEN_STATUSES:
         return False
     return user.is_contractor or is_customer_of(user, ticket)
+
+
+def urgent_request_refusal(user: User, ticket: Ticket) -> ActionRefused | None:
+    """The one-click out-of-hours request: for a customer of an open Urgent incident."""
+    if ticket.type != TicketType.INCIDENT or ticket.priority != Priority.URGENT:
+        return ActionRefused(
+            _("The one-click request is for Urgent incidents; fill in the window instead."),
+            code="not_urgent",
+        )
+    if not (may_request_out_of_hours(user, ticket) and is_customer_of(user, ticket)):
+        return ActionRefused(_("You may not do that with this ticket."), code="forbidden")
+    return None
+
+
+def may_request_urgent(user: User, ticket: Ticket) -> bool:
+    return urgent_request_refusal(user, ticket) is None
+
+
+def urgent_window_hours() -> int:
+    return int(URGENT_WINDOW.total_seconds() // 3600)
 
 
 def side_of(user: User, ooh: OutOfHoursRequest) -> str | None:
@@ -109,16 +129,16 @@ def check_window(*, actor: User, start: datetime.datetime, end: datetime.datetim
         raise ValidationError({"end": _("The window must end after it starts.")})
     if end - start > MAX_WINDOW:
         raise ValidationError(
-            {"end": _("One request covers at most %(hours)s hours; ask again for the rest.")
-             % {"hours": int(MAX_WINDOW.total_seconds() // 3600)}}
+            {
+                "end": _("One request covers at most %(hours)s hours; ask again for the rest.")
+                % {"hours": int(MAX_WINDOW.total_seconds() // 3600)}
+            }
         )
     now = timezone.now()
     if not actor.is_contractor and end <= now:
         raise ValidationError({"end": _("The window has already ended.")})
     if start < now - MAX_PAST or end > now + MAX_AHEAD:
-        raise ValidationError(
-            _("A window lies within the past week and the coming year.")
-        )
+        raise ValidationError(_("A window lies within the past week and the coming year."))
     if not current_calendar().outside_duration(start, end):
         raise ValidationError(
             _("The whole window is within business hours: no approval is needed for it.")
@@ -145,7 +165,11 @@ def ooh_request_create(
     now = timezone.now()
     with transaction.atomic():
         ooh = OutOfHoursRequest(
-            ticket=ticket, requested_by=actor, requested_at=now, start=start, end=end,
+            ticket=ticket,
+            requested_by=actor,
+            requested_at=now,
+            start=start,
+            end=end,
             reason=reason.strip(),
         )
         side = side_of(actor, ooh)
@@ -170,13 +194,9 @@ def urgent_window(now: datetime.datetime) -> tuple[datetime.datetime, datetime.d
 def ooh_request_urgent(*, ticket: Ticket, actor: User) -> OutOfHoursRequest:
     """One click on an Urgent incident: out-of-hours work for the next four hours (from
     today's closing time when it is clicked in business hours)."""
-    from tickets.models import Priority
-
-    if ticket.type != TicketType.INCIDENT or ticket.priority != Priority.URGENT:
-        raise ActionRefused(
-            _("The one-click request is for Urgent incidents; fill in the window instead."),
-            code="not_urgent",
-        )
+    refusal = urgent_request_refusal(actor, ticket)
+    if refusal is not None:
+        raise refusal
     start, end = urgent_window(timezone.now())
     reason = _("Urgent incident %(number)s: the work cannot wait for business hours.") % {
         "number": ticket.number
@@ -216,14 +236,18 @@ def _set_decision(ooh, side: str, decision: str, actor: User, when, comment: str
 
 def _decide(ooh: OutOfHoursRequest, actor: User, decision: str, comment: str):
     with transaction.atomic():
-        locked = OutOfHoursRequest.objects.select_for_update().select_related(
-            "ticket", "requested_by"
-        ).get(pk=ooh.pk)
+        locked = (
+            OutOfHoursRequest.objects.select_for_update()
+            .select_related("ticket", "requested_by")
+            .get(pk=ooh.pk)
+        )
         side = side_of(actor, locked)
         if side is None:
             raise ActionRefused(
-                _("Only the customer's representative or a contractor manager decides on "
-                  "out-of-hours work."),
+                _(
+                    "Only the customer's representative or a contractor manager decides on "
+                    "out-of-hours work."
+                ),
                 code="forbidden",
             )
         decided = locked.decision_of(side) != Decision.PENDING
@@ -250,12 +274,17 @@ def _after_decision(ooh: OutOfHoursRequest, actor: User, side: str) -> None:
     if ooh.status == OutOfHoursStatus.APPROVED:
         time_entries_recompute(ticket=ooh.ticket)
         mail.notify_ooh(mail.Events.OOH_APPROVED, request=ooh, actor=actor, side=side)
-        signals.out_of_hours_approved.send(
-            sender=OutOfHoursRequest, ticket=ooh.ticket, request=ooh, actor=actor
+        # While the window is open the ticket's SLA clock runs around the clock.
+        ticket = Ticket.objects.select_for_update().get(pk=ooh.ticket_id)
+        sla_window_add(
+            ticket=ticket, start=ooh.start, end=ooh.end, note="out-of-hours window approved"
         )
     elif ooh.status == OutOfHoursStatus.DECLINED:
         mail.notify_ooh(
-            mail.Events.OOH_DECLINED, request=ooh, actor=actor, side=side,
+            mail.Events.OOH_DECLINED,
+            request=ooh,
+            actor=actor,
+            side=side,
             comment=getattr(ooh, f"{side}_comment"),
         )
     else:
@@ -283,8 +312,10 @@ def _check_not_frozen(organisation_id: int, moment: datetime.datetime) -> None:
     statement = _locking_statement(organisation_id, moment)
     if statement is not None:
         raise ValidationError(
-            _("The statement for %(month)s is already issued, so its time cannot change. "
-              "Log the time in the current month, or ask a manager.")
+            _(
+                "The statement for %(month)s is already issued, so its time cannot change. "
+                "Log the time in the current month, or ask a manager."
+            )
             % {"month": statement.month.strftime("%m/%Y")}
         )
 
@@ -296,8 +327,10 @@ def check_time_entry(entry: TimeEntry, actor: User) -> None:
     if not actor.is_contractor:
         raise ActionRefused(_("Only the contractor's staff log time."), code="forbidden")
     original = TimeEntry.objects.filter(pk=entry.pk).select_related("ticket").first()
-    if original is not None and not actor.is_manager and actor.pk not in (
-        original.agent_id, original.created_by_id
+    if (
+        original is not None
+        and not actor.is_manager
+        and actor.pk not in (original.agent_id, original.created_by_id)
     ):
         raise ActionRefused(_("Agents change only their own time entries."), code="forbidden")
     require_aware(entry.started_at)
@@ -310,8 +343,12 @@ def check_time_entry(entry: TimeEntry, actor: User) -> None:
         raise ValidationError({"duration": _("One entry covers at most 24 hours.")})
     if entry.ticket.type == TicketType.UPDATE_INSTALLATION and not entry.billable:
         raise ValidationError(
-            {"billable": _("An update installation is billed as support hours: its time is "
-                           "always billable.")}
+            {
+                "billable": _(
+                    "An update installation is billed as support hours: its time is "
+                    "always billable."
+                )
+            }
         )
     if original is not None:
         _check_not_frozen(original.ticket.organisation_id, original.started_at)
@@ -391,7 +428,7 @@ def time_entries_mark_reviewed(*, entries, actor: User) -> int:
 
 
 def estimate_range() -> tuple[Decimal, Decimal]:
-    low, high = getattr(settings, "UPDATE_ESTIMATE_HOURS", (1, 3))
+    low, high = settings.UPDATE_ESTIMATE_HOURS
     return Decimal(str(low)), Decimal(str(high))
 
 
@@ -405,8 +442,9 @@ def check_update_schedule(schedule: UpdateSchedule) -> None:
     low, high = estimate_range()
     estimate = schedule.estimate_hours
     if estimate is None or not low <= estimate <= high:
-        errors["estimate_hours"] = _("An update installation is estimated at %(low)s to %(high)s "
-                                     "hours.") % {"low": low.normalize(), "high": high.normalize()}
+        errors["estimate_hours"] = _(
+            "An update installation is estimated at %(low)s to %(high)s hours."
+        ) % {"low": low.normalize(), "high": high.normalize()}
     if end <= start:
         errors["window_end"] = _("The window must end after it starts.")
     elif estimate is not None and end - start < datetime.timedelta(hours=float(estimate)):

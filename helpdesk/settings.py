@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "billing",
     "reports",
     "moderation",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -144,6 +145,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 REOPEN_WINDOW_DAYS = env.int("REOPEN_WINDOW_DAYS", default=10)
 AUTO_CLOSE_BUSINESS_DAYS = env.int("AUTO_CLOSE_BUSINESS_DAYS", default=5)
 ACCOUNT_INVITATION_DAYS = env.int("ACCOUNT_INVITATION_DAYS", default=7)
+# The usual length of an update installation, in hours: its agreed window must hold it.
+UPDATE_ESTIMATE_HOURS = tuple(
+    env.list("UPDATE_ESTIMATE_HOURS", cast=float, default=[1, 3])[:2]
+)
 TICKET_NUMBER_PREFIX = env.str("TICKET_NUMBER_PREFIX", default="HD")
 SUPPORT_PHONE = env.str("SUPPORT_PHONE", default="+1 (256) 474-85-86")
 SUPPORT_PHONE_EXT = env.str("SUPPORT_PHONE_EXT", default="200")
@@ -204,9 +209,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
-    "sla-sweep": {"task": "sla.tasks.sla_sweep", "schedule": 60.0},
+    "sla-sweep": {"task": "tickets.tasks.sla_sweep", "schedule": 60.0},
     "auto-close": {"task": "tickets.tasks.auto_close_sweep", "schedule": 15 * 60.0},
-    "reopen-window": {"task": "tickets.tasks.reopen_window_sweep", "schedule": 15 * 60.0},
 }
 
 # Security: secure by default, relaxed only with DEBUG on (local development).

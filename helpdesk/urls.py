@@ -9,5 +9,5 @@ urlpatterns = [
     path("mail/in/", include("mailin.urls")),
     path("mail/", include("notifications.urls")),
     path("billing/", include("billing.urls")),
-    path("", include("tickets.urls")),
+    path("", include("portal.urls")),
 ]

@@ -19,7 +19,6 @@ from email.parser import BytesParser
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
@@ -27,17 +26,18 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.errors import ActionRefused
 from mailin import parsing
 from mailin.loops import automatic_reason, failed_authentication, own_addresses
 from mailin.models import InboundMessage, Reason, Status
 from mailin.replies import reply_text
 from notifications.models import Notification
-from notifications.services import notify_reopen_refused
 from notifications.tokens import ticket_number_from_address
-from tickets.attachments import inspect_upload
+from tickets.attachments import check_uploads
 from tickets.models import Channel, Comment, Ticket, TicketType
-from tickets.models import Status as TicketStatus
-from tickets.services import ActionRefused, comment_add, reopen_refusal, ticket_file, ticket_reopen
+from tickets.notify import notify_reopen_refused
+from tickets.rules import reopen_window_text
+from tickets.services import comment_add, ticket_file
 
 logger = logging.getLogger("mailin")
 
@@ -83,7 +83,8 @@ def inbound_store(
         logger.info("inbound %s already received (#%s): skipped", existing.message_id, existing.pk)
         return existing, False
     inbound = InboundMessage(
-        source=source, size=len(raw),
+        source=source,
+        size=len(raw),
         # The provider says "" for a bounce's empty return path; None means not told.
         envelope_from="" if envelope_from is None else (envelope_from.strip() or "<>")[:320],
         envelope_to=(envelope_to or "")[:320],
@@ -144,7 +145,9 @@ def inbound_process(*, inbound: InboundMessage) -> InboundMessage:
     except Exception as exc:  # a bug or an outage must not stop the other mails
         logger.exception("inbound #%s (%s) failed", inbound.pk, inbound.message_id)
         InboundMessage.objects.filter(pk=inbound.pk, status=Status.RECEIVED).update(
-            status=Status.FAILED, reason=Reason.ERROR, detail=repr(exc)[:4000],
+            status=Status.FAILED,
+            reason=Reason.ERROR,
+            detail=repr(exc)[:4000],
             processed_at=timezone.now(),
         )
     inbound.refresh_from_db()
@@ -165,7 +168,8 @@ def inbound_resume_stuck() -> int:
 def _decide(inbound: InboundMessage) -> Outcome:
     if inbound.size > settings.INBOUND_MAX_BYTES:
         return Outcome(
-            Status.REJECTED, Reason.OVERSIZE,
+            Status.REJECTED,
+            Reason.OVERSIZE,
             f"{inbound.size} bytes; the limit is {settings.INBOUND_MAX_BYTES}. "
             "Only the headers were kept.",
         )
@@ -206,14 +210,31 @@ def _finish(inbound: InboundMessage, outcome: Outcome) -> None:
     inbound.comment = outcome.comment
     inbound.sender = outcome.sender
     inbound.processed_at = timezone.now()
-    inbound.save(update_fields=[
-        "status", "reason", "detail", "ticket", "comment", "sender", "processed_at",
-        "from_address", "from_name", "subject", "to_addresses", "sent_at", "text",
-    ])
+    inbound.save(
+        update_fields=[
+            "status",
+            "reason",
+            "detail",
+            "ticket",
+            "comment",
+            "sender",
+            "processed_at",
+            "from_address",
+            "from_name",
+            "subject",
+            "to_addresses",
+            "sent_at",
+            "text",
+        ]
+    )
     log = logger.info if outcome.status in (Status.TICKET, Status.COMMENT) else logger.warning
     log(
-        "inbound #%s from %s: %s %s %s", inbound.pk, inbound.from_address or "?",
-        outcome.status, outcome.reason, outcome.detail[:300],
+        "inbound #%s from %s: %s %s %s",
+        inbound.pk,
+        inbound.from_address or "?",
+        outcome.status,
+        outcome.reason,
+        outcome.detail[:300],
     )
 
 
@@ -228,8 +249,10 @@ def _act(inbound: InboundMessage, mail: parsing.ParsedMail) -> Outcome:
         return Outcome(Status.HELD, Reason.SPOOFED, spoofed, ticket=ticket, sender=account)
     if ticket is None and forged:
         return Outcome(
-            Status.HELD, Reason.FORGED_TOKEN,
-            "Sent to a reply address whose signature does not verify.", sender=account,
+            Status.HELD,
+            Reason.FORGED_TOKEN,
+            "Sent to a reply address whose signature does not verify.",
+            sender=account,
         )
     if account is None or not account.is_customer:
         return _not_a_customer(account, ticket)
@@ -237,16 +260,18 @@ def _act(inbound: InboundMessage, mail: parsing.ParsedMail) -> Outcome:
         return _account_request(account, mail) or _open_ticket(account, mail)
     if account.organisation_id != ticket.organisation_id:
         return Outcome(
-            Status.HELD, Reason.OTHER_ORGANISATION,
+            Status.HELD,
+            Reason.OTHER_ORGANISATION,
             f"{account.email} ({account.organisation}) is not of {ticket.number}'s organisation.",
-            ticket=ticket, sender=account,
+            ticket=ticket,
+            sender=account,
         )
     return _reply(ticket, account, mail)
 
 
 def _account_request(account: User, mail: parsing.ParsedMail) -> Outcome | None:
     """A representative's mail asking for a colleague's account (the rules allow e-mail)."""
-    from accounts.services import account_request_from_email
+    from accounts.email_requests import account_request_from_email
 
     request = account_request_from_email(sender=account, subject=mail.subject, text=mail.text)
     if request is None:
@@ -258,9 +283,11 @@ def _account_request(account: User, mail: parsing.ParsedMail) -> Outcome | None:
 def _not_a_customer(account: User | None, ticket: Ticket | None) -> Outcome:
     if account is not None and account.is_contractor:
         return Outcome(
-            Status.HELD, Reason.STAFF_SENDER,
+            Status.HELD,
+            Reason.STAFF_SENDER,
             "Contractor staff answer in the admin; their e-mail is not posted.",
-            ticket=ticket, sender=account,
+            ticket=ticket,
+            sender=account,
         )
     detail = "No active customer account has this address."
     return Outcome(Status.HELD, Reason.UNKNOWN_SENDER, detail, ticket=ticket, sender=account)
@@ -328,14 +355,16 @@ def _reply(ticket: Ticket, author: User, mail: parsing.ParsedMail) -> Outcome:
         text = reply_text(mail.text)
         if not text and not files:
             return Outcome(
-                Status.HELD, Reason.NO_TEXT, "Nothing new after the quoted text was trimmed.",
-                ticket=ticket, sender=author,
+                Status.HELD,
+                Reason.NO_TEXT,
+                "Nothing new after the quoted text was trimmed.",
+                ticket=ticket,
+                sender=author,
             )
         body = (text or _("Files sent by e-mail.")) + note
-        if ticket.status == TicketStatus.CLOSED:
-            if ticket.reopen_refused:
-                return _refuse_reopen(ticket, author)
-            ticket_reopen(ticket=ticket, actor=author)
+        if ticket.reopen_refused:
+            return _refuse_reopen(ticket, author)
+        # The portal's rule: a reply reopens a resolved or recently closed ticket.
         comment = comment_add(ticket=ticket, author=author, body=body, files=files)
     return Outcome(
         Status.COMMENT, detail=note.strip(), ticket=ticket, comment=comment, sender=author
@@ -345,7 +374,7 @@ def _reply(ticket: Ticket, author: User, mail: parsing.ParsedMail) -> Outcome:
 def _refuse_reopen(ticket: Ticket, author: User) -> Outcome:
     notify_reopen_refused(ticket=ticket, user=author)
     return Outcome(
-        Status.REFUSED, Reason.REFUSED, reopen_refusal(ticket), ticket=ticket, sender=author
+        Status.REFUSED, Reason.REFUSED, reopen_window_text(ticket), ticket=ticket, sender=author
     )
 
 
@@ -359,21 +388,9 @@ def _subject(mail: parsing.ParsedMail) -> str:
 
 def _files(mail: parsing.ParsedMail) -> tuple[list, str]:
     """The attachments the portal's rules accept, and a note naming the ones refused."""
-    accepted, refused = [], []
-    for attachment in mail.attachments:
-        upload = SimpleUploadedFile(attachment.name, attachment.content, attachment.content_type)
-        if len(accepted) >= settings.ATTACHMENT_MAX_FILES:
-            refused.append(
-                _("“%(name)s”: at most %(count)s files are attached from one e-mail.")
-                % {"name": upload.name, "count": settings.ATTACHMENT_MAX_FILES}
-            )
-            continue
-        try:
-            inspect_upload(upload)
-        except ValidationError as exc:
-            refused.append(" ".join(exc.messages))
-        else:
-            accepted.append(upload)
+    uploads = [SimpleUploadedFile(a.name, a.content, a.content_type) for a in mail.attachments]
+    inspected, refused = check_uploads(uploads)
+    accepted = [upload for upload, _info in inspected]
     for reason in refused:
         logger.warning("inbound attachment refused from %s: %s", mail.from_address, reason)
     if not refused:
@@ -436,4 +453,3 @@ def inbound_accept_as_ticket(
         locked.save(update_fields=["handled_by"])
         _finish(locked, outcome)
     return locked
-

@@ -7,6 +7,20 @@ class ModerationConfig(AppConfig):
     verbose_name = _("Moderation")
 
     def ready(self):
-        # Flags tickets and comments with improper words whichever way they came in
-        # (portal, e-mail, admin); keeps the compiled word lists fresh.
-        from moderation import receivers  # noqa: F401
+        # Whatever writes a word (the admin, a bulk delete, a data migration, a test),
+        # the compiled lists follow. This keeps a cache fresh; it drives no domain rule.
+        from django.db.models.signals import post_delete, post_save
+
+        from moderation.models import AllowedWord, BannedWord
+
+        for model in (BannedWord, AllowedWord):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    _word_changed, sender=model, dispatch_uid=f"moderation.{model.__name__}"
+                )
+
+
+def _word_changed(sender, **kwargs):
+    from moderation.checks import lists_changed
+
+    lists_changed()

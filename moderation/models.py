@@ -131,3 +131,17 @@ class Flag(models.Model):
     @property
     def is_reviewed(self) -> bool:
         return self.reviewed_at is not None
+
+
+class WordListsVersion(models.Model):
+    """One row whose token changes with every change of the word lists, so each process
+    knows when to recompile them (``moderation.checks.word_lists``)."""
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("word lists version")
+        verbose_name_plural = _("word lists versions")
+
+    def __str__(self) -> str:
+        return self.token

@@ -50,14 +50,3 @@ def rejection_reason(*, preset: str, extra: str, language: str) -> str:
     with translation.override(language):
         standard = str(text)
     return f"{standard}\n\n{extra}" if extra else standard
-
-
-def preset_of(reason: str) -> str | None:
-    """Which standard reason a stored rejection reason starts with, in any language."""
-    reason = reason.strip()
-    for preset, text in PRESET_TEXTS.items():
-        for language, _name in settings.LANGUAGES:
-            with translation.override(language):
-                if reason.startswith(str(text)):
-                    return preset
-    return None

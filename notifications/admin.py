@@ -11,7 +11,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.models import User
 from notifications import delivery, services
 from notifications.models import (
     Notification,
@@ -106,9 +105,7 @@ class NotificationAdmin(StaffOnlyMixin, admin.ModelAdmin):
     @admin.display(description=_("facts"))
     def facts(self, obj: Notification) -> str:
         """The row's facts, minus secrets: a live invitation link must not be read here."""
-        shown = {
-            key: ("…" if key in SECRET_FACTS else value) for key, value in obj.context.items()
-        }
+        shown = {key: ("…" if key in SECRET_FACTS else value) for key, value in obj.context.items()}
         return json.dumps(shown, ensure_ascii=False, indent=1, default=str)
 
     @admin.display(description=_("ticket"), ordering="ticket__number")
@@ -202,16 +199,3 @@ class NotificationPreferenceInline(admin.StackedInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-def _add_preference_inline() -> None:
-    """Show the mute switch on the user page of accounts' own UserAdmin."""
-    user_admin = admin.site._registry.get(User)
-    if user_admin is None:
-        admin.site.register(NotificationPreference, list_display=("user", "mute_non_essential"))
-        return
-    if NotificationPreferenceInline not in user_admin.inlines:
-        user_admin.inlines = [*user_admin.inlines, NotificationPreferenceInline]
-
-
-_add_preference_inline()

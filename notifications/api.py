@@ -11,7 +11,6 @@ ticket is given, ``ticket`` and ``ticket_url``.
 
 from collections.abc import Iterable
 
-from accounts.models import User
 from notifications import services
 from notifications.models import Audience, Notification
 
@@ -19,15 +18,15 @@ from notifications.models import Audience, Notification
 def notify_people(
     *,
     event: str,
-    users: Iterable[User],
+    users: Iterable,
     context: dict | None = None,
     ticket=None,
-    actor: User | None = None,
+    actor=None,
     essential: bool = False,
 ) -> list[Notification]:
     """Mail these people (not the actor) about an event, each on their own side."""
     recipients = [
-        services._person(
+        services.person(
             user,
             Audience.CONTRACTOR if user.is_contractor else Audience.CUSTOMER,
             essential=essential,
@@ -35,7 +34,7 @@ def notify_people(
         for user in users
         if user.is_active and (actor is None or user.pk != actor.pk)
     ]
-    return services._outbox(
+    return services.outbox_write(
         event=event, ticket=ticket, actor=actor, recipients=recipients, context=context or {}
     )
 
@@ -46,12 +45,12 @@ def notify_address(
     """Mail an address that has no active account yet (an invitation), essential."""
     recipient = services.Recipient(
         email=email.strip().lower(),
-        language=services._language(language),
+        language=services.language_of(language),
         audience=Audience.SENDER,
         user=None,
         essential=True,
     )
-    rows = services._outbox(
+    rows = services.outbox_write(
         event=event, ticket=None, actor=None, recipients=[recipient], context=context or {}
     )
     return rows[0] if rows else None

@@ -7,6 +7,6 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        # The outbox listens to the ticket and SLA signals; anymail's tracking webhooks
-        # feed the suppression list.
-        from notifications import receivers, webhooks  # noqa: F401
+        # anymail's tracking webhooks feed the suppression list (anymail's own signal:
+        # the library's way in, like a view).
+        from notifications import webhooks  # noqa: F401

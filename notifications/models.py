@@ -23,7 +23,6 @@ class Event(models.TextChoices):
     REJECTED = "rejected", _("Ticket rejected")
     ASSIGNED = "assigned", _("Ticket assigned")
     REOPEN_REFUSED = "reopen_refused", _("Reopen refused")
-    INBOUND_REJECTED = "inbound_rejected", _("E-mail not accepted")
     SLA_AT_RISK = "sla_at_risk", _("SLA at risk")
     SLA_BREACHED = "sla_breached", _("SLA breached")
     AUTO_CLOSE_WARNING = "auto_close_warning", _("Auto-close warning")

@@ -17,15 +17,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from core.markdown import render_markdown
 from notifications.models import Audience, Event, Notification, NotificationStatus
 from notifications.services import thread_root_id
 from notifications.tokens import reply_address
-from tickets.markdown import render_markdown
-from tickets.models import Comment, Priority, Status
 
 TEMPLATE_DIR = "notifications/email"
 # The ticket mails; other features' events (notifications.api) may have none.
-TICKET_EVENTS = frozenset(Event.values) - {Event.INBOUND_REJECTED}
+TICKET_EVENTS = frozenset(Event.values)
 SUBJECT_MAX = 255
 
 
@@ -139,7 +138,7 @@ def _event_facts(notification: Notification) -> dict:
         extra["body_html"] = render_markdown(notification.ticket.body)
     for key in ("old", "new", "status"):
         if key in facts:
-            extra[f"{key}_label"] = _label(notification.event, facts[key])
+            extra[f"{key}_label"] = _label(notification, facts[key])
     for key in ("due", "close_at"):
         if facts.get(key):
             extra[key] = datetime.datetime.fromisoformat(facts[key])
@@ -157,23 +156,25 @@ def _event_facts(notification: Notification) -> dict:
     return extra
 
 
-def _comment(notification: Notification, comment_id: int) -> Comment:
+def _comment(notification: Notification, comment_id: int):
     comment = (
-        Comment.objects.select_related("author")
+        notification.ticket.comments.select_related("author")
         .prefetch_related("attachments")
-        .get(pk=comment_id, ticket_id=notification.ticket_id)
+        .get(pk=comment_id)
     )
     if comment.is_internal and notification.audience != Audience.CONTRACTOR:
         raise RenderRefused(f"internal note {comment.pk} is not for {notification.to_email}")
     return comment
 
 
-def _label(event: str, value) -> str:
-    choices = Priority if event == Event.PRIORITY_CHANGED else Status
-    try:
-        return str(choices(value).label)
-    except ValueError:
+def _label(notification: Notification, value) -> str:
+    """A stored status or priority in the reader's language, by the ticket's own choices."""
+    field = "priority" if notification.event == Event.PRIORITY_CHANGED else "status"
+    ticket = notification.ticket
+    if ticket is None:
         return str(value)
+    labels = dict(ticket._meta.get_field(field).flatchoices)
+    return str(labels.get(value, value))
 
 
 def _absolute(path: str) -> str:

@@ -11,14 +11,7 @@ from collections.abc import Iterable
 
 from django.http import HttpResponse
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+from core.csv import safe_cell
 
 
 def number(value: float | None, places: int = 1) -> str:

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sla import tasks
+from sla import services
 from sla.models import CalendarOverride, SlaPolicy
 
 
@@ -23,21 +23,15 @@ class ManagerOnlyAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_manager
 
-    has_add_permission = has_delete_permission = (
-        lambda self, request, obj=None: request.user.is_active and request.user.is_manager
+    has_add_permission = has_delete_permission = lambda self, request, obj=None: (
+        request.user.is_active and request.user.is_manager
     )
 
 
 def _recalculate_after_commit(priority=None, note=""):
-    def enqueue():
-        try:
-            tasks.sla_recalculate_open.delay(priority=priority, note=note)
-        except Exception:  # noqa: BLE001 - the broker being down must not lose the change
-            from sla import services
-
-            services.sla_recalculate_open(priority=priority, note=note)
-
-    transaction.on_commit(enqueue)
+    """Deadlines follow the change, recomputed by a worker, never in this request."""
+    with transaction.atomic():
+        services.sla_recalculation_request(priority=priority, note=note)
 
 
 @admin.register(SlaPolicy)

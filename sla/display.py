@@ -1,4 +1,7 @@
-"""What people read about a ticket's SLA, in their language."""
+"""What people read about a ticket's SLA, in their language.
+
+A ticket here is anything with the SLA columns and ``live_clock`` (which clock the
+contractor works against now: the ticket's state machine decides, ``tickets.models``)."""
 
 import datetime
 from zoneinfo import ZoneInfo
@@ -8,7 +11,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from tickets.models import SlaState, Status
+from sla.models import LiveClock, SlaState
 
 
 def _zone() -> ZoneInfo:
@@ -44,7 +47,7 @@ def reaction_line(ticket) -> str:
     """The portal's promise before the reaction, and the record after it."""
     if ticket.reaction_business_seconds is not None:
         return _("Reacted in %(time)s.") % {"time": hours_text(ticket.reaction_business_seconds)}
-    if ticket.status == Status.NEW and ticket.reaction_due:
+    if ticket.live_clock == LiveClock.REACTION and ticket.reaction_due:
         return _("We will react by %(deadline)s.") % {
             "deadline": deadline_text(ticket.reaction_due)
         }
@@ -53,12 +56,12 @@ def reaction_line(ticket) -> str:
 
 def resolution_line(ticket) -> str:
     state = ticket.resolution_state
-    if ticket.status == Status.WAITING_FOR_CUSTOMER and state in (
+    if ticket.live_clock == LiveClock.PAUSED and state in (
         SlaState.PAUSED,
         SlaState.BREACHED,
     ):
         return _("The resolution clock is paused while we wait for your answer.")
-    if ticket.status in (Status.NEW, Status.IN_PROGRESS) and ticket.resolution_due:
+    if ticket.live_clock in (LiveClock.REACTION, LiveClock.RESOLUTION) and ticket.resolution_due:
         return _("Resolution target: %(deadline)s.") % {
             "deadline": deadline_text(ticket.resolution_due)
         }
@@ -67,11 +70,12 @@ def resolution_line(ticket) -> str:
 
 def live_deadline(ticket) -> tuple[datetime.datetime | None, str]:
     """The deadline the agent works against now, and its clock's state."""
-    if ticket.status == Status.NEW:
+    clock = ticket.live_clock
+    if clock == LiveClock.REACTION:
         return ticket.reaction_due, ticket.reaction_state
-    if ticket.status == Status.WAITING_FOR_CUSTOMER:
+    if clock == LiveClock.PAUSED:
         return None, SlaState.PAUSED
-    if ticket.status == Status.IN_PROGRESS:
+    if clock == LiveClock.RESOLUTION:
         return ticket.resolution_due, ticket.resolution_state
     return None, ticket.resolution_state
 

@@ -2,7 +2,8 @@
 
 The deadlines themselves live on the ticket (``Ticket.reaction_due`` …) so that lists and
 sweeps read them with one indexed query; ``SlaEvent`` rows are the trail they are
-recomputed from.
+recomputed from. This app knows no ticket states: the ticket's use cases tell the clock
+what happened (``sla.services``), and the priorities and clock states are defined here.
 """
 
 from decimal import Decimal
@@ -13,7 +14,36 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Priority
+
+class Priority(models.IntegerChoices):
+    """The priority scale of the contract; each has its own targets (``SlaPolicy``)."""
+
+    URGENT = 1, _("Urgent")
+    HIGH = 2, _("High")
+    NORMAL = 3, _("Normal")
+    LOW = 4, _("Low")
+
+
+class SlaState(models.TextChoices):
+    RUNNING = "running", _("On track")
+    AT_RISK = "at_risk", _("At risk")
+    PAUSED = "paused", _("Paused")
+    MET = "met", _("Met")
+    BREACHED = "breached", _("Breached")
+    STOPPED = "stopped", _("Stopped")
+
+
+# A clock whose deadline is still ahead of it: what the sweeps look at.
+LIVE_SLA_STATES = (SlaState.RUNNING, SlaState.AT_RISK)
+
+
+class LiveClock(models.TextChoices):
+    """The deadline the contractor works against now (the ticket says which, by state)."""
+
+    REACTION = "reaction", _("reaction")
+    RESOLUTION = "resolution", _("resolution")
+    PAUSED = "paused", _("paused")
+
 
 DEFAULT_TARGETS = {
     Priority.URGENT: (Decimal(1), Decimal(8)),
@@ -149,3 +179,59 @@ class SlaEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ClockWindow(models.Model):
+    """A window in which the ticket's clock runs around the clock: out-of-hours work
+    approved by both parties (billing tells the clock when it approves one)."""
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="sla_windows"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["start", "end"]
+        verbose_name = _("around-the-clock window")
+        verbose_name_plural = _("around-the-clock windows")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "start", "end"], name="one_window_per_span"),
+            models.CheckConstraint(
+                name="window_ends_after_start", condition=models.Q(end__gt=models.F("start"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.start:%Y-%m-%d %H:%M}-{self.end:%H:%M}"
+
+
+class RecalculationRequest(models.Model):
+    """A policy or the calendar changed: the open tickets' deadlines are to be recomputed.
+
+    Written in the transaction of the change and worked off by a worker (never in the
+    web request), so a change is never lost when the broker is down."""
+
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, null=True, blank=True
+    )
+    note = models.CharField(max_length=200, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    tickets_done = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = _("deadline recalculation")
+        verbose_name_plural = _("deadline recalculations")
+        indexes = [
+            models.Index(
+                fields=["requested_at"],
+                name="sla_recalc_pending_idx",
+                condition=models.Q(done_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requested_at:%Y-%m-%d %H:%M} {self.note}"

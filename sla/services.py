@@ -10,30 +10,43 @@ Semantics (also in the README):
 - Deadlines are always derived by replaying the ticket's clock events (started, paused,
   resumed, stopped) against the targets and the calendar, so a policy or calendar
   change recomputes them exactly, pauses included.
+
+This module knows no ticket states. The ticket's use cases (``tickets.services``) call
+the hook of what happened: ``sla_start`` when filed, ``sla_record_reaction`` when first
+accepted, ``sla_pause`` / ``sla_resume`` / ``sla_stop``; the sweep and the recalculation
+are given the tickets to look at (``tickets.deadlines``).
 """
 
 import datetime
 import functools
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from sla.calendar import BusinessCalendar
 from sla.models import (
     CLOCK_EVENTS,
     DEFAULT_TARGETS,
+    LIVE_SLA_STATES,
     CalendarOverride,
+    ClockWindow,
+    Priority,
+    RecalculationRequest,
     SlaEvent,
     SlaEventKind,
     SlaPolicy,
+    SlaState,
 )
 from sla.windows import WindowedCalendar
-from tickets.models import LIVE_SLA_STATES, Priority, SlaState, Status, Ticket
 
 ZERO = datetime.timedelta(0)
+logger = logging.getLogger(__name__)
 
 
 # --- the calendar and the targets --------------------------------------------------
@@ -54,22 +67,22 @@ def _calendar(overrides: tuple) -> BusinessCalendar:
     return calendar_from_settings(overrides)
 
 
-def calendar_for(ticket: Ticket):
-    """The ticket's calendar: the site's, plus its approved out-of-hours windows, in which
-    the clock runs around the clock."""
+def calendar_for(ticket):
+    """The ticket's calendar: the site's, plus its around-the-clock windows (approved
+    out-of-hours work), in which the clock runs around the clock."""
     base = current_calendar()
-    windows = _approved_windows(ticket)
+    windows = list(ClockWindow.objects.filter(ticket_id=ticket.pk).values_list("start", "end"))
     return WindowedCalendar(base, windows) if windows else base
 
 
-def _approved_windows(ticket: Ticket) -> list:
-    from django.apps import apps
-
-    if not apps.is_installed("billing"):
-        return []
-    from billing.selectors import approved_windows
-
-    return approved_windows(ticket)
+def sla_window_add(
+    *, ticket, start: datetime.datetime, end: datetime.datetime, note: str = ""
+) -> None:
+    """Out-of-hours work approved by both parties: from ``start`` to ``end`` the ticket's
+    clock runs around the clock. The caller holds the ticket's row lock."""
+    _, created = ClockWindow.objects.get_or_create(ticket_id=ticket.pk, start=start, end=end)
+    if created:
+        sla_recalculate(ticket=ticket, note=note)
 
 
 @dataclass(frozen=True)
@@ -146,7 +159,7 @@ def _crossing(calendar, since, used, span, target):
     return None
 
 
-def _clock_events(ticket: Ticket):
+def _clock_events(ticket) -> list:
     return list(ticket.sla_events.filter(kind__in=CLOCK_EVENTS).order_by("at", "id"))
 
 
@@ -159,25 +172,25 @@ def _record(ticket, kind, *, at, business_seconds=None, due=None, note="") -> Sl
     )
 
 
-def sla_start(*, ticket: Ticket, at: datetime.datetime) -> None:
+def sla_start(*, ticket, at: datetime.datetime) -> None:
     """Filing starts both clocks."""
     _record(ticket, SlaEventKind.STARTED, at=at)
     _apply(ticket, now=at)
 
 
-def sla_pause(*, ticket: Ticket, at: datetime.datetime) -> None:
+def sla_pause(*, ticket, at: datetime.datetime) -> None:
     """Waiting for the customer pauses the resolution clock."""
     _record(ticket, SlaEventKind.PAUSED, at=at)
     _apply(ticket, now=at)
 
 
-def sla_resume(*, ticket: Ticket, at: datetime.datetime) -> None:
+def sla_resume(*, ticket, at: datetime.datetime) -> None:
     """The customer's reply (or a reopen) resumes it with the time that was left."""
     _record(ticket, SlaEventKind.RESUMED, at=at)
     _apply(ticket, now=at)
 
 
-def sla_record_reaction(*, ticket: Ticket, at: datetime.datetime) -> None:
+def sla_record_reaction(*, ticket, at: datetime.datetime) -> None:
     """The first acceptance is the reaction: met or breached, and how long it took."""
     if (
         ticket.reaction_state in (SlaState.MET, SlaState.BREACHED)
@@ -196,7 +209,7 @@ def sla_record_reaction(*, ticket: Ticket, at: datetime.datetime) -> None:
     ticket.save(update_fields=["reaction_state", "reaction_business_seconds"])
 
 
-def sla_stop(*, ticket: Ticket, at: datetime.datetime, outcome: bool) -> None:
+def sla_stop(*, ticket, at: datetime.datetime, outcome: bool) -> None:
     """Resolved stops the clock with an outcome; rejection or duplicate without one."""
     due = ticket.resolution_due  # the deadline in force until now
     _record(ticket, SlaEventKind.STOPPED, at=at)
@@ -229,7 +242,7 @@ def _breach_recorded_since_start(ticket) -> bool:
     ).exists()
 
 
-def sla_recalculate(*, ticket: Ticket, note: str = "") -> None:
+def sla_recalculate(*, ticket, note: str = "") -> None:
     """Recompute the deadlines from the trail (after a policy, priority or calendar change)."""
     old = (ticket.reaction_due, ticket.resolution_due)
     _apply(ticket, now=timezone.now())
@@ -243,7 +256,7 @@ def sla_recalculate(*, ticket: Ticket, note: str = "") -> None:
         )
 
 
-def _apply(ticket: Ticket, *, now: datetime.datetime) -> None:
+def _apply(ticket, *, now: datetime.datetime) -> None:
     """Store the deadlines and states the trail implies."""
     calendar = calendar_for(ticket)
     targets = targets_for(ticket.priority)
@@ -255,18 +268,19 @@ def _apply(ticket: Ticket, *, now: datetime.datetime) -> None:
         ticket.reaction_risk_at = calendar.add(started, _at_risk_part(targets.reaction))
         fields += ["reaction_due", "reaction_risk_at"]
     clock = replay(events, targets.resolution, calendar)
+    paused = bool(events) and events[-1].kind == SlaEventKind.PAUSED
     ticket.resolution_due, ticket.resolution_risk_at = clock.due, clock.risk_at
     ticket.resolution_left_seconds = int(clock.left.total_seconds())
-    ticket.resolution_state = _resolution_state(ticket, clock, now)
+    ticket.resolution_state = _resolution_state(ticket, clock, now, paused=paused)
     ticket.save(update_fields=fields)
 
 
-def _resolution_state(ticket: Ticket, clock: Clock, now) -> str:
+def _resolution_state(ticket, clock: Clock, now, *, paused: bool) -> str:
     """The state the trail implies. Crossings while running are left to the sweep, which
     records them as events; crossings before a pause were recorded back then."""
     previous = ticket.resolution_state
     if not clock.running:
-        if ticket.status == Status.WAITING_FOR_CUSTOMER:
+        if paused:
             return SlaState.PAUSED
         return previous if previous in (SlaState.MET, SlaState.BREACHED) else SlaState.STOPPED
     if clock.breached_earlier:
@@ -309,33 +323,34 @@ SWEEPS = (
 )
 
 
-def sla_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
+def sla_sweep(
+    *,
+    table: str,
+    now: datetime.datetime | None = None,
+    on_recorded: Callable[[str, list[int]], None] | None = None,
+) -> dict[str, int]:
     """Mark tickets at risk or breached: one indexed UPDATE … RETURNING per rule.
 
     The UPDATE is the compare-and-swap: a row changes only if it is still in the old
-    state, so two overlapping sweeps record each event once.
+    state, so two overlapping sweeps record each event once. ``on_recorded(kind, ids)``
+    runs in the same transaction (the ticket layer writes its mail there).
     """
     now = now or timezone.now()
     counts = {}
     for state_col, moment_col, old_states, new_state, kind in SWEEPS:
         with transaction.atomic():
-            changed = _swap(state_col, moment_col, old_states, new_state, now)
+            changed = _swap(table, state_col, moment_col, old_states, new_state, now)
             SlaEvent.objects.bulk_create(
                 [SlaEvent(ticket_id=pk, kind=kind, at=now, due=due) for pk, due in changed],
                 ignore_conflicts=True,
             )
-            from sla import signals
-
-            if changed:
-                signals.sla_events_recorded.send(
-                    sender=SlaEvent, kind=kind, ticket_ids=[pk for pk, _ in changed]
-                )
+            if changed and on_recorded is not None:
+                on_recorded(kind, [pk for pk, _ in changed])
         counts[kind] = len(changed)
     return counts
 
 
-def _swap(state_col, moment_col, old_states, new_state, now) -> list[tuple]:
-    table = Ticket._meta.db_table
+def _swap(table, state_col, moment_col, old_states, new_state, now) -> list[tuple]:
     placeholders = ", ".join(["%s"] * len(old_states))
     # Column names come from the constant table above, never from input.
     sql = (
@@ -356,15 +371,58 @@ def _aware(moment):
     return moment
 
 
-def sla_recalculate_open(*, priority: int | None = None, note: str = "") -> int:
-    """Recompute every open ticket (of one priority) after a policy or calendar change."""
-    tickets = Ticket.objects.exclude(status__in=[Status.CLOSED, Status.REJECTED])
-    if priority is not None:
-        tickets = tickets.filter(priority=priority)
+def sla_recalculate_all(*, tickets: QuerySet, note: str = "") -> int:
+    """Recompute the deadlines of these tickets, one locked row at a time."""
     count = 0
     for pk in tickets.values_list("pk", flat=True).iterator(chunk_size=500):
         with transaction.atomic():  # locked, so a concurrent transition is not overwritten
-            ticket = Ticket.objects.select_for_update().get(pk=pk)
+            ticket = tickets.model.objects.select_for_update().get(pk=pk)
             sla_recalculate(ticket=ticket, note=note)
         count += 1
     return count
+
+
+# The task that works off recalculation requests; named, not imported: it lives with the
+# ticket layer, which knows which tickets are open (``tickets.deadlines``).
+RECALCULATION_TASK = "tickets.tasks.sla_recalculations_run"
+
+
+def sla_recalculation_request(*, priority: int | None = None, note: str = "") -> None:
+    """Ask for the open tickets' deadlines to be recomputed after this transaction.
+
+    The request is a row of this transaction; a worker is woken after commit, and the
+    minute sweep works off whatever is left (the broker may be down)."""
+    RecalculationRequest.objects.create(priority=priority, note=note)
+    transaction.on_commit(_wake_recalculation)
+
+
+def _wake_recalculation() -> None:
+    from celery import current_app
+
+    try:
+        current_app.send_task(RECALCULATION_TASK, ignore_result=True)
+    except Exception:  # noqa: BLE001 - the broker may be down: the sweep picks it up
+        logger.warning("broker unavailable; the next SLA sweep recalculates", exc_info=True)
+
+
+def sla_recalculations_run(*, open_tickets: QuerySet) -> int:
+    """Work off the pending requests: each recomputes the open tickets (of its priority).
+    A request is claimed under a row lock that skips those another worker holds."""
+    done = 0
+    while True:
+        with transaction.atomic():
+            request = (
+                RecalculationRequest.objects.select_for_update(skip_locked=True)
+                .filter(done_at__isnull=True)
+                .order_by("requested_at", "id")
+                .first()
+            )
+            if request is None:
+                return done
+            tickets = open_tickets
+            if request.priority is not None:
+                tickets = tickets.filter(priority=request.priority)
+            request.tickets_done = sla_recalculate_all(tickets=tickets, note=request.note)
+            request.done_at = timezone.now()
+            request.save(update_fields=["tickets_done", "done_at"])
+            done += 1

@@ -6,9 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from sla import services as sla
 from tests import factories
-from tickets import services
+from tickets import periodic, services
 from tickets.admin import TicketAdmin
 from tickets.models import Priority
 
@@ -27,7 +26,7 @@ def tickets(customer, agent):
         waiting = factories.TicketFactory(requester=customer, subject="Waiting")
         services.ticket_accept(ticket=waiting, actor=agent)
         services.ticket_request_info(ticket=waiting, actor=agent, message="Logs?")
-    sla.sla_sweep(now=msk(2026, 11, 30, 12, 0))
+    periodic.sla_sweep(now=msk(2026, 11, 30, 12, 0))
     return late, fine, waiting
 
 

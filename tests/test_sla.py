@@ -9,11 +9,10 @@ import pytest
 import time_machine
 from django.db import connection
 
-from sla import services as sla
 from sla.display import reaction_line, resolution_line
 from sla.models import CalendarOverride, SlaEvent, SlaEventKind, SlaPolicy
 from tests import factories
-from tickets import services
+from tickets import periodic, services
 from tickets.models import Priority, SlaState, Status, TicketType
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -127,7 +126,7 @@ def test_waiting_for_the_customer_pauses_and_the_reply_resumes_with_the_time_lef
     assert ticket.resolution_due == msk(2026, 12, 2, 12, 0)  # 4 h on Tuesday, 2 h on Wednesday
 
     # A ticket that waited is never breached the instant it comes back.
-    counts = sla.sla_sweep(now=msk(2026, 12, 1, 15, 1))
+    counts = periodic.sla_sweep(now=msk(2026, 12, 1, 15, 1))
     ticket.refresh_from_db()
     assert counts[SlaEventKind.RESOLUTION_BREACHED] == 0
     assert ticket.resolution_state == SlaState.RUNNING
@@ -165,7 +164,7 @@ def test_rejected_ticket_stops_both_clocks_without_an_outcome(customer, agent):
     ticket = file_at(msk(2026, 11, 30, 10, 0), customer)
     at(msk(2026, 11, 30, 10, 5), services.ticket_reject, ticket=ticket, actor=agent, reason="Spam")
 
-    sla.sla_sweep(now=msk(2026, 12, 10, 10, 0))
+    periodic.sla_sweep(now=msk(2026, 12, 10, 10, 0))
 
     ticket.refresh_from_db()
     assert ticket.resolution_state == SlaState.STOPPED
@@ -178,11 +177,11 @@ def test_rejected_ticket_stops_both_clocks_without_an_outcome(customer, agent):
 def test_sweep_marks_at_risk_then_breached_once_each(customer):
     ticket = file_at(msk(2026, 11, 30, 10, 0), customer)  # react by 11:00, at risk from 10:45
 
-    assert sla.sla_sweep(now=msk(2026, 11, 30, 10, 44))[SlaEventKind.REACTION_AT_RISK] == 0
-    assert sla.sla_sweep(now=msk(2026, 11, 30, 10, 45))[SlaEventKind.REACTION_AT_RISK] == 1
-    assert sla.sla_sweep(now=msk(2026, 11, 30, 10, 50))[SlaEventKind.REACTION_AT_RISK] == 0
-    assert sla.sla_sweep(now=msk(2026, 11, 30, 11, 0))[SlaEventKind.REACTION_BREACHED] == 1
-    assert sla.sla_sweep(now=msk(2026, 11, 30, 11, 5))[SlaEventKind.REACTION_BREACHED] == 0
+    assert periodic.sla_sweep(now=msk(2026, 11, 30, 10, 44))[SlaEventKind.REACTION_AT_RISK] == 0
+    assert periodic.sla_sweep(now=msk(2026, 11, 30, 10, 45))[SlaEventKind.REACTION_AT_RISK] == 1
+    assert periodic.sla_sweep(now=msk(2026, 11, 30, 10, 50))[SlaEventKind.REACTION_AT_RISK] == 0
+    assert periodic.sla_sweep(now=msk(2026, 11, 30, 11, 0))[SlaEventKind.REACTION_BREACHED] == 1
+    assert periodic.sla_sweep(now=msk(2026, 11, 30, 11, 5))[SlaEventKind.REACTION_BREACHED] == 0
 
     ticket.refresh_from_db()
     assert ticket.reaction_state == SlaState.BREACHED
@@ -199,7 +198,7 @@ def test_two_overlapping_sweeps_record_each_event_once():
     def sweep():
         try:
             barrier.wait(timeout=10)
-            results.append(sla.sla_sweep(now=msk(2026, 12, 7, 10, 0)))
+            results.append(periodic.sla_sweep(now=msk(2026, 12, 7, 10, 0)))
         finally:
             connection.close()
 
@@ -236,7 +235,7 @@ def test_policy_change_recomputes_open_tickets_pauses_included(customer, agent):
 
     SlaPolicy.objects.filter(priority=Priority.URGENT).update(resolution_hours=Decimal(16))
     with time_machine.travel(msk(2026, 12, 1, 10, 30), tick=False):
-        assert sla.sla_recalculate_open(priority=Priority.URGENT) == 1
+        assert periodic.sla_recalculate_open(priority=Priority.URGENT) == 1
 
     ticket.refresh_from_db()
     # 2 h used on Monday, 14 h left from Tuesday 10:00: Tuesday 9 h, Wednesday 5 h.
@@ -250,7 +249,7 @@ def test_calendar_override_moves_open_deadlines(customer):
     CalendarOverride.objects.create(date=datetime.date(2026, 11, 30), kind="day_off")
 
     with time_machine.travel(msk(2026, 11, 27, 18, 40), tick=False):
-        sla.sla_recalculate_open(note="calendar changed")
+        periodic.sla_recalculate_open(note="calendar changed")
 
     ticket.refresh_from_db()
     assert ticket.reaction_due == msk(2026, 12, 1, 10, 30)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin
 
 from accounts.admin import ManagedByManagersMixin, is_contractor_staff
+from core.markdown import render_markdown
 from moderation import selectors as moderation_selectors
 from sla import services as sla_services
 from sla.display import deadline_text, live_deadline, time_left_text
@@ -33,8 +34,15 @@ from tickets.admin_forms import (
     TicketAddForm,
     TicketChangeForm,
 )
-from tickets.markdown import render_markdown
-from tickets.models import OPEN_STATUSES, RulesPage, SlaState, Status, Ticket
+from tickets.models import (
+    LIVE_CLOCK,
+    LIVE_DEADLINE_FIELDS,
+    OPEN_STATUSES,
+    RulesPage,
+    SlaState,
+    Status,
+    Ticket,
+)
 
 
 class AssignmentFilter(admin.SimpleListFilter):
@@ -115,8 +123,11 @@ class FlaggedFilter(admin.SimpleListFilter):
 def sla_deadline_expression():
     """The deadline the agent works against: reaction for new tickets, else resolution."""
     return Case(
-        When(status=Status.NEW, then=F("reaction_due")),
-        When(status=Status.IN_PROGRESS, then=F("resolution_due")),
+        *(
+            When(status=status, then=F(LIVE_DEADLINE_FIELDS[clock]))
+            for status, clock in LIVE_CLOCK.items()
+            if clock in LIVE_DEADLINE_FIELDS
+        ),
         default=None,
         output_field=DateTimeField(),
     )

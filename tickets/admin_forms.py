@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import CONTRACTOR_ROLES, CUSTOMER_ROLES, Organisation, User
 from moderation.presets import RejectPreset, rejection_reason
 from tickets import selectors, services
-from tickets.forms import MultipleFileField, attachment_help
+from tickets.fields import MultipleFileField, attachment_help
 from tickets.models import Channel, LinkKind, Priority, Ticket, TicketLink, TicketType
 
 KEEP = [("", "---------")]
@@ -299,7 +299,9 @@ class TicketChangeForm(ServiceForm):
             return
         with self.refusals("new_type", by_code={"reason_required": "type_reason"}):
             services.ticket_change_type(
-                ticket=self.instance, actor=self.actor, type=data["new_type"],
+                ticket=self.instance,
+                actor=self.actor,
+                type=data["new_type"],
                 reason=data["type_reason"],
             )
             self.done.append(
@@ -311,7 +313,9 @@ class TicketChangeForm(ServiceForm):
             return
         with self.refusals("new_priority", by_code={"reason_required": "priority_reason"}):
             services.ticket_change_priority(
-                ticket=self.instance, actor=self.actor, priority=data["new_priority"],
+                ticket=self.instance,
+                actor=self.actor,
+                priority=data["new_priority"],
                 reason=data["priority_reason"],
             )
             self.done.append(
@@ -339,7 +343,10 @@ class TicketChangeForm(ServiceForm):
             return
         with self.refusals(field, files_field=f"{field}_files"):
             services.comment_add(
-                ticket=self.instance, author=self.actor, body=data[field], internal=internal,
+                ticket=self.instance,
+                author=self.actor,
+                body=data[field],
+                internal=internal,
                 files=data[f"{field}_files"],
             )
             self.done.append(done)
@@ -349,7 +356,9 @@ class TicketChangeForm(ServiceForm):
             return
         with self.refusals("link_ticket", by_code={"bad_kind": "link_kind"}):
             services.ticket_link(
-                ticket=self.instance, actor=self.actor, other=data["link_ticket"],
+                ticket=self.instance,
+                actor=self.actor,
+                other=data["link_ticket"],
                 kind=data["link_kind"],
             )
             self.done.append(
@@ -424,7 +433,7 @@ class RejectForm(TransitionForm):
         # The service takes one reason: the standard text joined with the agent's words.
         data = super().clean()
         reason = rejection_reason(
-            preset=data.pop("preset", ""),
+            preset=data.get("preset", ""),
             extra=data.get("reason", ""),
             language=self.instance.requester.language,
         )

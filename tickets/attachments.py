@@ -152,3 +152,35 @@ def inspect_upload(upload) -> InspectedFile:
             code="disguised",
         )
     return InspectedFile(name=name, content_type=detected, size=upload.size)
+
+
+def too_many_files_message(name: str) -> str:
+    return _("“%(name)s”: at most %(count)s files are attached at a time.") % {
+        "name": clean_filename(name or ""),
+        "count": settings.ATTACHMENT_MAX_FILES,
+    }
+
+
+def check_uploads(files) -> tuple[list[tuple[object, InspectedFile]], list[str]]:
+    """The one attachment rule of every way in (portal form, services, inbound mail): at
+    most ATTACHMENT_MAX_FILES files, each within the size limit and of an accepted type.
+    Returns the accepted files with what to store, and the refusals in words; the portal
+    and the services refuse the whole set on any refusal, mail in keeps the rest."""
+    accepted, refused = [], []
+    for upload in (f for f in files if f):
+        if len(accepted) >= settings.ATTACHMENT_MAX_FILES:
+            refused.append(too_many_files_message(upload.name))
+            continue
+        try:
+            accepted.append((upload, inspect_upload(upload)))
+        except ValidationError as exc:
+            refused.extend(exc.messages)
+    return accepted, list(dict.fromkeys(refused))
+
+
+def inspected_or_refused(files) -> list[tuple[object, InspectedFile]]:
+    """The files with what to store, or a ValidationError naming every refusal."""
+    accepted, refused = check_uploads(files)
+    if refused:
+        raise ValidationError(refused)
+    return accepted

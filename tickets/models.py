@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from moderation.presets import RejectPreset
+from sla.models import LIVE_SLA_STATES, LiveClock, Priority, SlaState  # noqa: F401  (re-exported)
 from tickets.attachments import PREVIEWABLE_TYPES
 
 
@@ -22,13 +24,6 @@ class TicketType(models.TextChoices):
     CONSULTATION = "consultation", _("Consultation")
     CHANGE_REQUEST = "change_request", _("Change request")
     UPDATE_INSTALLATION = "update_installation", _("Update installation")
-
-
-class Priority(models.IntegerChoices):
-    URGENT = 1, _("Urgent")
-    HIGH = 2, _("High")
-    NORMAL = 3, _("Normal")
-    LOW = 4, _("Low")
 
 
 class Status(models.TextChoices):
@@ -48,19 +43,14 @@ OPEN_STATUSES = (
 )
 # States in which the next move is the customer's.
 CUSTOMER_TURN_STATUSES = (Status.WAITING_FOR_CUSTOMER, Status.RESOLVED)
-
-
-class SlaState(models.TextChoices):
-    RUNNING = "running", _("On track")
-    AT_RISK = "at_risk", _("At risk")
-    PAUSED = "paused", _("Paused")
-    MET = "met", _("Met")
-    BREACHED = "breached", _("Breached")
-    STOPPED = "stopped", _("Stopped")
-
-
-# A clock whose deadline is still ahead of it: what the sweeps look at.
-LIVE_SLA_STATES = (SlaState.RUNNING, SlaState.AT_RISK)
+# Which SLA clock the contractor works against in each state: the one rule behind the
+# portal's promise, the admin's "SLA left" column and its sort order. Other states: none.
+LIVE_CLOCK = {
+    Status.NEW: LiveClock.REACTION,
+    Status.IN_PROGRESS: LiveClock.RESOLUTION,
+    Status.WAITING_FOR_CUSTOMER: LiveClock.PAUSED,
+}
+LIVE_DEADLINE_FIELDS = {LiveClock.REACTION: "reaction_due", LiveClock.RESOLUTION: "resolution_due"}
 
 
 class Channel(models.TextChoices):
@@ -135,6 +125,9 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         _("channel"), max_length=16, choices=Channel.choices, default=Channel.WEB
     )
     reject_reason = models.TextField(_("rejection reason"), blank=True)
+    reject_preset = models.CharField(
+        _("standard rejection reason"), max_length=16, choices=RejectPreset.choices, blank=True
+    )
     watchers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("watchers"),
@@ -151,11 +144,11 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
     reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
-    reopen_expired = models.BooleanField(
-        _("reopen no longer possible"),
-        default=False,
-        help_text=_("Set by a periodic task once the reopen window after closing has passed."),
-    )
+    # Auto-close of a resolved ticket the customer leaves unanswered: set when it is
+    # resolved (``tickets.deadlines``), cleared when it leaves "resolved".
+    auto_close_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    auto_close_at = models.DateTimeField(_("closes automatically at"), null=True, blank=True)
+    auto_close_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # SLA clock, kept by sla.services from the ticket's SlaEvent trail.
     reaction_due = models.DateTimeField(_("reaction due"), null=True, blank=True)
@@ -201,6 +194,14 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
                 name="sla_resolution_due_idx",
                 condition=Q(resolution_state__in=["running", "at_risk"]),
             ),
+            models.Index(
+                fields=["auto_close_warn_at"],
+                name="auto_close_warn_idx",
+                condition=Q(status="resolved", auto_close_warned_at__isnull=True),
+            ),
+            models.Index(
+                fields=["auto_close_at"], name="auto_close_idx", condition=Q(status="resolved")
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -215,6 +216,11 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def live_clock(self) -> str | None:
+        """The SLA clock that matters now (``LIVE_CLOCK``)."""
+        return LIVE_CLOCK.get(self.status)
 
     @property
     def reopen_deadline(self) -> datetime.datetime | None:
@@ -285,6 +291,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     def close(self):
         """The customer confirms the resolution and closes the ticket."""
         self.closed_at = timezone.now()
+        self.auto_close_warn_at = self.auto_close_at = None
 
     @transition(
         field=status,
@@ -299,6 +306,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         self.reopened_at = timezone.now()
         self.resolved_at = None
         self.closed_at = None
+        self.auto_close_warn_at = self.auto_close_at = self.auto_close_warned_at = None
 
     @transition(
         field=status,
@@ -307,9 +315,10 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         permission=by_contractor,
         custom={"label": _("Reject"), "needs": "reason"},
     )
-    def reject(self, reason: str = ""):
+    def reject(self, reason: str = "", preset: str = ""):
         """The contractor ignores an improper ticket, with a reason the customer sees."""
         self.reject_reason = reason
+        self.reject_preset = preset if preset in RejectPreset.values else ""
         self.rejected_at = timezone.now()
         self.waiting_since = None
 

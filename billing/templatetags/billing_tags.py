@@ -13,7 +13,7 @@ from billing.forms import OutOfHoursRequestForm
 from billing.models import UpdateSchedule
 from sla.display import gmt_label
 from sla.services import current_calendar
-from tickets.models import OPEN_STATUSES, Priority, TicketType
+from tickets.models import TicketType
 
 register = template.Library()
 
@@ -108,10 +108,8 @@ def ticket_billing_panel(context, ticket):
             reverse("admin:billing_timeentry_add") + f"?ticket={ticket.pk}"
             if user.is_contractor else ""
         ),
-        "urgent_quick": (
-            can_request and is_customer and ticket.type == TicketType.INCIDENT
-            and ticket.priority == Priority.URGENT and ticket.status in OPEN_STATUSES
-        ),
+        "urgent_quick": services.may_request_urgent(user, ticket),
+        "urgent_hours": services.urgent_window_hours(),
         "form": OutOfHoursRequestForm(initial={"start": start, "end": end}),
         "schedule": _schedule(ticket),
         "totals": (

@@ -4,6 +4,7 @@ to the caller (None); a request that breaks a rule is recorded as refused and an
 
 import pytest
 
+from accounts.email_requests import account_request_from_email
 from accounts.models import (
     AccountRequest,
     AccountRequestChannel,
@@ -11,7 +12,6 @@ from accounts.models import (
     Role,
     User,
 )
-from accounts.services import account_request_from_email
 from notifications.models import Notification
 from notifications.rendering import render_notification
 from tests import factories

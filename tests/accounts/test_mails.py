@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from accounts import services
+from accounts import email_requests, services
 from notifications.models import Notification
 from notifications.rendering import render_notification
 from tests import factories
@@ -40,8 +40,8 @@ RUSSIAN_WORDS = {
 def rows(representative, customer, colleague, manager):
     """One row of each account mail, made through the services."""
     text = "Please create a new account for Ivan Petrov ivan.petrov@customer.example"
-    services.account_request_from_email(sender=representative, subject="", text=text)
-    services.account_request_from_email(sender=customer, subject="", text=text)
+    email_requests.account_request_from_email(sender=representative, subject="", text=text)
+    email_requests.account_request_from_email(sender=customer, subject="", text=text)
     first = services.account_request_file(
         requested_by=representative, full_name="Nina Novak", email="nina@customer.example"
     )

@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from billing import selectors, services
 from billing.models import Decision, OutOfHoursRequest, OutOfHoursStatus
-from billing.signals import out_of_hours_approved
 from notifications.models import Notification
 from notifications.rendering import render_notification
+from sla.models import ClockWindow
 from tests import factories
 from tests.billing.conftest import mails, msk
 from tests.helpers import flash_messages as raw_flash_messages
@@ -27,8 +27,14 @@ def flash_messages(html: str) -> list[tuple[str, str]]:
     return [(level, unescape(message)) for level, message in raw_flash_messages(html)]
 
 
-def _ask(client, user, ticket, start="2026-11-27T20:00", end="2026-11-27T23:00",
-         reason="The nightly billing run must be restarted."):
+def _ask(
+    client,
+    user,
+    ticket,
+    start="2026-11-27T20:00",
+    end="2026-11-27T23:00",
+    reason="The nightly billing run must be restarted.",
+):
     client.force_login(user)
     return client.post(
         reverse("billing:ooh_request", args=[ticket.number]),
@@ -124,8 +130,12 @@ def test_an_agents_request_needs_both_sides_and_a_managers_own_is_the_contractor
 ):
     admin_add = reverse("admin:billing_outofhoursrequest_add")
     form = {
-        "ticket": urgent_incident.pk, "start_0": "2026-11-27", "start_1": "20:00",
-        "end_0": "2026-11-27", "end_1": "23:00", "reason": "Database failover tonight.",
+        "ticket": urgent_incident.pk,
+        "start_0": "2026-11-27",
+        "start_1": "20:00",
+        "end_0": "2026-11-27",
+        "end_1": "23:00",
+        "reason": "Database failover tonight.",
     }
     client.force_login(agent)
     response = client.post(admin_add, form)
@@ -187,8 +197,10 @@ def test_an_employee_cannot_approve_and_another_organisation_cannot_see_the_requ
     _ask(client, customer, urgent_incident)
     ooh = OutOfHoursRequest.objects.get()
     response = _decide_in_portal(client, customer, ooh)
-    assert ("error", "Only the customer's representative or a contractor manager decides on "
-                     "out-of-hours work.") in flash_messages(text(client.get(response.url)))
+    assert (
+        "error",
+        "Only the customer's representative or a contractor manager decides on out-of-hours work.",
+    ) in flash_messages(text(client.get(response.url)))
 
     other_rep = factories.RepresentativeFactory(organisation=outsider.organisation)
     assert _decide_in_portal(client, other_rep, ooh).status_code == 404
@@ -218,10 +230,11 @@ def test_the_urgent_incident_button_asks_from_now_for_four_hours_in_one_click(
     response = client.post(reverse("billing:ooh_urgent", args=[urgent_incident.number]))
     mine = OutOfHoursRequest.objects.exclude(pk=ooh.pk).get()
     assert mine.customer_decision == Decision.APPROVED
-    assert ("success", "Out-of-hours work is requested and approved for your organisation; a "
-                       "contractor manager approves it next.") in flash_messages(
-        text(client.get(response.url))
-    )
+    assert (
+        "success",
+        "Out-of-hours work is requested and approved for your organisation; a "
+        "contractor manager approves it next.",
+    ) in flash_messages(text(client.get(response.url)))
 
 
 def test_at_night_the_one_click_window_starts_now(client, customer, urgent_incident):
@@ -246,10 +259,16 @@ def test_the_one_click_button_is_only_on_urgent_incidents(client, customer, frid
     ("start", "end", "error"),
     [
         ("2026-11-27T23:00", "2026-11-27T20:00", "The window must end after it starts."),
-        ("2026-11-30T11:00", "2026-11-30T15:00",
-         "The whole window is within business hours: no approval is needed for it."),
-        ("2026-11-27T20:00", "2026-11-30T21:00",
-         "One request covers at most 72 hours; ask again for the rest."),
+        (
+            "2026-11-30T11:00",
+            "2026-11-30T15:00",
+            "The whole window is within business hours: no approval is needed for it.",
+        ),
+        (
+            "2026-11-27T20:00",
+            "2026-11-30T21:00",
+            "One request covers at most 72 hours; ask again for the rest.",
+        ),
         ("2026-11-26T20:00", "2026-11-26T23:00", "The window has already ended."),
     ],
 )
@@ -275,37 +294,38 @@ def test_approval_doubles_time_already_logged_in_the_window_and_tells_the_sla_cl
 ):
     from billing.models import Activity, TimeEntry
 
-    heard = []
-    out_of_hours_approved.connect(
-        lambda sender, ticket, request, actor, **kw: heard.append(request.pk), weak=False,
-        dispatch_uid="test-heard",
+    entry = services.time_entry_save(
+        entry=TimeEntry(
+            ticket=urgent_incident,
+            started_at=msk(2026, 11, 27, 18),
+            duration=datetime.timedelta(hours=3),
+            description="Restarted the run",
+            activity=Activity.INCIDENT_WORK,
+        ),
+        actor=agent,
     )
-    try:
-        entry = services.time_entry_save(
-            entry=TimeEntry(
-                ticket=urgent_incident, started_at=msk(2026, 11, 27, 18),
-                duration=datetime.timedelta(hours=3), description="Restarted the run",
-                activity=Activity.INCIDENT_WORK,
-            ),
-            actor=agent,
-        )
-        # 18-19 business, 19-21 out of hours and not (yet) approved.
-        assert (entry.business_seconds, entry.unapproved_ooh_seconds) == (3600, 7200)
-        assert entry.ooh_flagged
-        ooh = services.ooh_request_create(
-            ticket=urgent_incident, actor=representative, start=msk(2026, 11, 27, 19),
-            end=msk(2026, 11, 27, 23), reason="Restart",
-        )
-        services.ooh_request_approve(request=ooh, actor=manager)
-    finally:
-        out_of_hours_approved.disconnect(dispatch_uid="test-heard")
+    # 18-19 business, 19-21 out of hours and not (yet) approved.
+    assert (entry.business_seconds, entry.unapproved_ooh_seconds) == (3600, 7200)
+    assert entry.ooh_flagged
+    ooh = services.ooh_request_create(
+        ticket=urgent_incident,
+        actor=representative,
+        start=msk(2026, 11, 27, 19),
+        end=msk(2026, 11, 27, 23),
+        reason="Restart",
+    )
+    services.ooh_request_approve(request=ooh, actor=manager)
     entry.refresh_from_db()
     assert (entry.business_seconds, entry.approved_ooh_seconds, entry.unapproved_ooh_seconds) == (
-        3600, 7200, 0
+        3600,
+        7200,
+        0,
     )
     assert not entry.ooh_flagged
     assert entry.billable_seconds == 3600 + 2 * 7200
-    assert heard == [ooh.pk]
+    assert list(ClockWindow.objects.filter(ticket=urgent_incident).values_list("start", "end")) == [
+        (ooh.start, ooh.end)
+    ]
 
 
 def test_managers_see_requests_awaiting_them_in_the_admin(
@@ -314,8 +334,9 @@ def test_managers_see_requests_awaiting_them_in_the_admin(
     _ask(client, customer, urgent_incident)
     ooh = OutOfHoursRequest.objects.get()
     client.force_login(manager)
-    page = text(client.get(reverse("admin:billing_outofhoursrequest_changelist")
-                           + "?awaiting=contractor"))
+    page = text(
+        client.get(reverse("admin:billing_outofhoursrequest_changelist") + "?awaiting=contractor")
+    )
     assert urgent_incident.number in page
     change = text(client.get(reverse("admin:billing_outofhoursrequest_change", args=[ooh.pk])))
     assert 'name="decision" value="approve"' in change
@@ -334,14 +355,20 @@ def test_every_out_of_hours_mail_renders(
 ):
     with time_machine.travel(msk(2026, 11, 27, 18), tick=False):
         first = services.ooh_request_create(
-            ticket=urgent_incident, actor=customer, start=msk(2026, 11, 27, 20),
-            end=msk(2026, 11, 28, 1), reason="Nightly run",
+            ticket=urgent_incident,
+            actor=customer,
+            start=msk(2026, 11, 27, 20),
+            end=msk(2026, 11, 28, 1),
+            reason="Nightly run",
         )
         services.ooh_request_approve(request=first, actor=representative)
         services.ooh_request_approve(request=first, actor=manager)
         second = services.ooh_request_create(
-            ticket=urgent_incident, actor=agent, start=msk(2026, 11, 28, 20),
-            end=msk(2026, 11, 28, 23), reason="Follow-up",
+            ticket=urgent_incident,
+            actor=agent,
+            start=msk(2026, 11, 28, 20),
+            end=msk(2026, 11, 28, 23),
+            reason="Follow-up",
         )
         services.ooh_request_decline(request=second, actor=manager, comment="Not needed")
     events = ["ooh_requested", "ooh_side_approved", "ooh_approved", "ooh_declined"]
@@ -361,8 +388,11 @@ def test_every_out_of_hours_mail_renders(
 def test_the_window_is_shown_in_moscow_time_in_the_mail(customer, manager, urgent_incident):
     with time_machine.travel(msk(2026, 11, 27, 18), tick=False):
         services.ooh_request_create(
-            ticket=urgent_incident, actor=customer, start=msk(2026, 11, 27, 20),
-            end=msk(2026, 11, 27, 23), reason="Nightly run",
+            ticket=urgent_incident,
+            actor=customer,
+            start=msk(2026, 11, 27, 20),
+            end=msk(2026, 11, 27, 23),
+            reason="Nightly run",
         )
     row = Notification.objects.get(event="ooh_requested", to_email=manager.email)
     mail = render_notification(row)

@@ -4,12 +4,10 @@ import datetime
 
 from django.utils import timezone
 
-from notifications import services as mail
 from notifications.models import Event, Notification
-from sla.models import SlaEvent
-from sla.signals import sla_events_recorded
 from tests import factories
 from tests.helpers import drive_to
+from tickets import notify as ticket_mail
 from tickets import services
 from tickets.models import Priority, Status, TicketType
 
@@ -37,19 +35,19 @@ def every_event(*, customer, agent, second_agent, manager, tag: str = "") -> dic
         ticket=urgent, actor=agent, priority=Priority.HIGH, reason=f"A workaround exists {tag}"
     )
     services.ticket_request_info(ticket=urgent, actor=second_agent, message=f"Which server? {tag}")
-    sla_events_recorded.send(sender=SlaEvent, kind="resolution_at_risk", ticket_ids=[urgent.pk])
-    sla_events_recorded.send(sender=SlaEvent, kind="resolution_breached", ticket_ids=[urgent.pk])
+    ticket_mail.notify_sla(kind="resolution_at_risk", ticket_ids=[urgent.pk])
+    ticket_mail.notify_sla(kind="resolution_breached", ticket_ids=[urgent.pk])
 
     rejected = factories.TicketFactory(requester=customer, subject=f"Rude words {tag}")
     services.ticket_reject(ticket=rejected, actor=agent, reason=f"Insults are not accepted {tag}")
 
     closed = factories.TicketFactory(requester=customer, subject=f"Old export issue {tag}")
     drive_to(closed, Status.CLOSED, agent=agent, customer=customer)
-    mail.notify_reopen_refused(ticket=closed, user=customer)
+    ticket_mail.notify_reopen_refused(ticket=closed, user=customer)
 
     resolved = factories.TicketFactory(requester=customer, subject=f"Report template {tag}")
     drive_to(resolved, Status.RESOLVED, agent=agent, customer=customer)
-    mail.notify_auto_close_warning(
+    ticket_mail.notify_auto_close_warning(
         ticket=resolved, close_at=timezone.now() + datetime.timedelta(days=3)
     )
     return {"urgent": urgent, "rejected": rejected, "closed": closed, "resolved": resolved}

@@ -6,6 +6,7 @@ The rows are what the outbox holds after the event; delivery is tested elsewhere
 import pytest
 
 from notifications import services as mail
+from notifications.api import notify_address
 from notifications.models import (
     Event,
     Notification,
@@ -14,10 +15,9 @@ from notifications.models import (
     SuppressionKind,
     SuppressionReason,
 )
-from sla.models import SlaEvent
-from sla.signals import sla_events_recorded
 from tests import factories
 from tests.helpers import drive_to
+from tickets import notify as ticket_mail
 from tickets import services
 from tickets.models import Priority, Status, TicketType
 
@@ -280,8 +280,8 @@ def test_sla_at_risk_warns_the_assignee_and_a_breach_also_the_managers(customer,
     services.ticket_assign(ticket=ticket, actor=manager, assignee=agent)
     Notification.objects.all().delete()
 
-    sla_events_recorded.send(sender=SlaEvent, kind="resolution_at_risk", ticket_ids=[ticket.pk])
-    sla_events_recorded.send(sender=SlaEvent, kind="reaction_breached", ticket_ids=[ticket.pk])
+    ticket_mail.notify_sla(kind="resolution_at_risk", ticket_ids=[ticket.pk])
+    ticket_mail.notify_sla(kind="reaction_breached", ticket_ids=[ticket.pk])
 
     assert to(Event.SLA_AT_RISK) == [agent.email]
     assert to(Event.SLA_BREACHED) == sorted([agent.email, manager.email])
@@ -289,10 +289,10 @@ def test_sla_at_risk_warns_the_assignee_and_a_breach_also_the_managers(customer,
     assert not Notification.objects.filter(audience="customer").exists()
 
 
-def test_the_sla_sweep_mails_through_the_signal(customer, agent):
+def test_the_sla_sweep_mails_in_its_own_transaction(customer, agent):
     import datetime
 
-    from sla.services import sla_sweep
+    from tickets.periodic import sla_sweep
 
     ticket = factories.TicketFactory(requester=customer)
     sla_sweep(now=ticket.reaction_due + datetime.timedelta(minutes=1))
@@ -301,7 +301,7 @@ def test_the_sla_sweep_mails_through_the_signal(customer, agent):
 
 def test_reopen_refused_goes_to_the_customer_who_tried(customer, agent):
     ticket = factories.TicketFactory(requester=customer)
-    row = mail.notify_reopen_refused(ticket=ticket, user=customer)
+    row = ticket_mail.notify_reopen_refused(ticket=ticket, user=customer)
     assert (row.event, row.to_email, row.context["window_days"]) == (
         Event.REOPEN_REFUSED,
         customer.email,
@@ -311,13 +311,13 @@ def test_reopen_refused_goes_to_the_customer_who_tried(customer, agent):
 
 def test_reopen_refused_is_not_sent_to_someone_of_another_organisation(customer, outsider):
     ticket = factories.TicketFactory(requester=customer)
-    assert mail.notify_reopen_refused(ticket=ticket, user=outsider) is None
+    assert ticket_mail.notify_reopen_refused(ticket=ticket, user=outsider) is None
     assert not Notification.objects.filter(to_email=outsider.email).exists()
 
 
-def test_a_refused_email_answers_its_sender_without_naming_a_ticket(db):
-    row = mail.notify_inbound_rejected(
-        to_email="Stranger@Example.org", reason_text="The message is too large.", language="ru"
+def test_a_mail_to_an_address_without_an_account_names_no_ticket(db):
+    row = notify_address(
+        event="account_invitation", email="Stranger@Example.org", language="ru", context={}
     )
     assert (row.to_email, row.language, row.ticket, row.audience) == (
         "stranger@example.org",
@@ -328,7 +328,7 @@ def test_a_refused_email_answers_its_sender_without_naming_a_ticket(db):
 
 
 def test_we_never_mail_our_own_support_address(db, settings):
-    assert mail.notify_inbound_rejected(to_email=settings.SUPPORT_EMAIL, reason_text="x") is None
+    assert notify_address(event="account_invitation", email=settings.SUPPORT_EMAIL) is None
 
 
 def test_a_deactivated_person_gets_nothing(customer, representative, agent):

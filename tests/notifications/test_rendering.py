@@ -28,9 +28,6 @@ TEMPLATES = Path(settings.BASE_DIR) / "templates" / "notifications" / "email"
 @pytest.fixture
 def rows(customer, representative, agent, second_agent, manager):
     every_event(customer=customer, agent=agent, second_agent=second_agent, manager=manager)
-    mail.notify_inbound_rejected(
-        to_email="stranger@example.org", reason_text="The mail is too large."
-    )
     return one_of_each()
 
 

@@ -5,7 +5,7 @@ worker, a separate process, sees them."""
 import pytest
 from django.db import transaction
 
-from notifications import services as mail
+from notifications.api import notify_address
 from notifications.models import Event, Notification, NotificationStatus
 from notifications.tasks import relay_notifications, send_notification
 from tests import factories
@@ -62,9 +62,16 @@ def test_filing_while_redis_is_down_saves_the_ticket_and_the_relay_delivers_once
     assert len(settle(smtp_sink, on_worker, 2)) == 2  # nothing sent twice
 
 
+def invitation(email: str):
+    """A mail about no ticket (an invitation to a new colleague), written as accounts does."""
+    return notify_address(
+        event="account_invitation", email=email, context={"full_name": "Someone", "days": 7}
+    )
+
+
 def test_a_task_run_twice_sends_once(on_worker, smtp_sink, customer):
     with transaction.atomic():
-        row = mail.notify_inbound_rejected(to_email="someone@example.org", reason_text="Too large.")
+        row = invitation("someone@example.org")
     wait_for(lambda: len(smtp_sink.messages) >= 1, worker=on_worker)
     for _ in range(2):
         send_notification.apply_async((row.pk,), queue=on_worker.queue)
@@ -77,7 +84,7 @@ def test_a_task_run_twice_sends_once(on_worker, smtp_sink, customer):
 def test_a_provider_error_is_retried_then_succeeds(on_worker, smtp_sink, customer):
     smtp_sink.fail_next = 1  # 451 first, then 250
     with transaction.atomic():
-        row = mail.notify_inbound_rejected(to_email="someone@example.org", reason_text="Too large.")
+        row = invitation("someone@example.org")
 
     messages = settle(smtp_sink, on_worker, 1)
     assert len(messages) == 1 and smtp_sink.refused == 1

@@ -33,9 +33,8 @@ import pytest
 import time_machine
 from django.test.utils import CaptureQueriesContext
 
-from sla import services as sla
 from tests import factories
-from tickets import services
+from tickets import periodic, services
 from tickets.models import Priority, Ticket, TicketType
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -93,7 +92,7 @@ def scenario(db, agent) -> Scenario:
 
     t[6] = file_at(msk(2026, 12, 1, 10, 0), bob, Priority.HIGH)
     at(msk(2026, 12, 1, 12, 0), services.ticket_resolve, ticket=t[2], actor=agent)
-    sla.sla_sweep(now=msk(2026, 12, 1, 15, 0))
+    periodic.sla_sweep(now=msk(2026, 12, 1, 15, 0))
     for ticket in t.values():
         ticket.refresh_from_db()
     return Scenario(alpha=alpha, beta=beta, tickets=t)

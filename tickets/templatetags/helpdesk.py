@@ -1,8 +1,8 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from core.markdown import render_markdown
 from sla.display import hours_text
-from tickets.markdown import render_markdown
 from tickets.models import INVERSE_LINK_LABELS, EventKind, LinkKind, Priority, Status, TicketType
 
 register = template.Library()

@@ -16,15 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from moderation.checks import improper_words
-from moderation.presets import RejectPreset, preset_of
+from moderation.presets import RejectPreset
+from portal.forms import CommentForm, TicketFilterForm, TicketForm, TransitionForm
 from sla.display import reaction_line, resolution_line
+from tickets import rules as ticket_rules
 from tickets import search, selectors, services
-from tickets.forms import CommentForm, TicketFilterForm, TicketForm, TransitionForm
 from tickets.models import RulesPage, Status
 
 TICKET_NUMBER = re.compile(r"[A-Za-z0-9-]{1,32}")
-# Transitions a customer fires from the portal; the rest are the contractor's, in the admin.
-PORTAL_TRANSITIONS = {"close", "reopen"}
 
 
 def _ticket_or_404(user, number: str):
@@ -36,18 +35,12 @@ def _ticket_or_404(user, number: str):
 def dashboard(request):
     user = request.user
     tickets = list(selectors.open_tickets_for_dashboard(user)[:50])
-    customer_turn = (Status.WAITING_FOR_CUSTOMER, Status.RESOLVED)
     context = {
-        "customer_turn": [t for t in tickets if t.status in customer_turn],
-        "others": [t for t in tickets if t.status not in customer_turn],
-        "can_file": _can_file(user),
+        "customer_turn": [t for t in tickets if ticket_rules.is_customers_turn(t)],
+        "others": [t for t in tickets if not ticket_rules.is_customers_turn(t)],
+        "can_file": ticket_rules.can_file(user),
     }
     return render(request, "tickets/dashboard.html", context)
-
-
-def _can_file(user) -> bool:
-    organisation = user.organisation if user.is_customer else None
-    return bool(organisation and organisation.can_file(timezone.localdate()))
 
 
 @login_required
@@ -106,7 +99,12 @@ def ticket_new(request):
     return render(
         request,
         "tickets/ticket_new.html",
-        {"form": form, "follows": follows, "can_file": _can_file(user), "similar": similar},
+        {
+            "form": form,
+            "follows": follows,
+            "can_file": ticket_rules.can_file(user),
+            "similar": similar,
+        },
     )
 
 
@@ -189,9 +187,8 @@ def _follow_up_initial(follows) -> dict:
 
 def _detail_context(request, ticket, *, comment_form=None) -> dict:
     user = request.user
-    transitions = [
-        t for t in services.available_transitions(ticket, user) if t.name in PORTAL_TRANSITIONS
-    ]
+    transitions = ticket_rules.portal_transitions(ticket, user)
+    refusal = ticket_rules.comment_refusal(user, ticket)
     return {
         "ticket": ticket,
         "comments": selectors.comments_visible_to(user, ticket),
@@ -201,7 +198,8 @@ def _detail_context(request, ticket, *, comment_form=None) -> dict:
         "transitions": transitions,
         "comment_form": comment_form or CommentForm(initial={"expected_status": ticket.status}),
         "transition_form": TransitionForm(initial={"expected_status": ticket.status}),
-        "can_comment": _customer_may_comment(user, ticket),
+        "can_comment": refusal is None,
+        "comment_refusal": refusal.message if refusal is not None and user.is_customer else "",
         "watching": ticket.watchers.filter(pk=user.pk).exists(),
         "watcher_count": ticket.watchers.count(),
         "sla_lines": [line for line in (reaction_line(ticket), resolution_line(ticket)) if line],
@@ -214,14 +212,8 @@ def _offer_split(user, ticket) -> bool:
     return (
         user.is_customer
         and ticket.status == Status.REJECTED
-        and preset_of(ticket.reject_reason) == RejectPreset.SEVERAL_TASKS
+        and ticket.reject_preset == RejectPreset.SEVERAL_TASKS
     )
-
-
-def _customer_may_comment(user, ticket) -> bool:
-    if user.is_contractor:
-        return True
-    return ticket.status not in (Status.CLOSED, Status.REJECTED)
 
 
 @login_required
@@ -276,7 +268,7 @@ def ticket_watch(request, number: str):
 @require_POST
 def ticket_transition(request, number: str, transition: str):
     ticket = _ticket_or_404(request.user, number)
-    if transition not in PORTAL_TRANSITIONS:
+    if not ticket_rules.is_portal_transition(transition):
         raise Http404
     form = TransitionForm(request.POST)
     form.is_valid()

@@ -213,7 +213,7 @@ def _nw_october_invoices(p) -> Ticket:
         ticket=ticket,
         actor=dmitry,
         message="The tariff plan *Business Unlimited 2026* had no price for "
-        "\"SIP trunk, extra channel\" from 1 October, so the corporate batch stopped. "
+        '"SIP trunk, extra channel" from 1 October, so the corporate batch stopped. '
         "We added the price and re-ran the invoice run for corporate accounts: "
         "1,204 invoices are generated. Please check them and close the ticket.",
     )

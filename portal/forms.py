@@ -1,58 +1,12 @@
 from django import forms
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from moderation.checks import improper_words
-from tickets.attachments import inspect_upload
+from tickets.fields import MultipleFileField, attachment_help  # noqa: F401  (used below)
 from tickets.models import OPEN_STATUSES, Priority, Status, TicketType
 
 # Longer text belongs in an attached file; it also bounds the work of checking it.
 MAX_TEXT = 50_000
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one field; each is checked against the attachment rules."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        files = [super(MultipleFileField, self).clean(f, initial) for f in files]
-        files = [f for f in files if f]
-        if len(files) > settings.ATTACHMENT_MAX_FILES:
-            raise ValidationError(
-                _("Attach at most %(count)s files at a time.")
-                % {"count": settings.ATTACHMENT_MAX_FILES}
-            )
-        errors = []
-        for upload in files:
-            try:
-                inspect_upload(upload)
-            except ValidationError as exc:
-                errors.extend(exc.messages)
-        if errors:
-            raise ValidationError(errors)
-        return files
-
-
-ATTACHMENT_HELP = _(
-    "Screenshots, log files, documents or archives; up to %(count)s files, %(size)s MB each."
-)
-
-
-def attachment_help() -> str:
-    return ATTACHMENT_HELP % {
-        "count": settings.ATTACHMENT_MAX_FILES,
-        "size": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
-    }
 
 
 class ImproperWordsCheck(forms.Form):

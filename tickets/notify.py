@@ -1,0 +1,294 @@
+"""Who hears of what happens to a ticket: the ticket's mail, as outbox rows.
+
+Each ``notify_*`` is called by the use case in ``tickets.services`` (or the periodic rules)
+inside its transaction, so its rows commit or roll back with the change.
+
+Who gets a mail (PRODUCT.md "E-mail, both ways", "People and roles"):
+
+- The customer side is the ticket's requester and, with ``NOTIFY_REPRESENTATIVES``, the
+  organisation's representatives: people of the ticket's own organisation, never another.
+- The contractor side is the ticket's assignee. While nobody is assigned, what the customer
+  side (or the system) does goes to triage: ``TRIAGE_EMAILS``, else the active agents.
+  What a colleague does on an unassigned ticket reaches nobody: triage would drown.
+- Nobody is mailed about their own action, except the answers to it: the confirmation of
+  a filed ticket, a refused reopen.
+- Internal notes go to the contractor side only; the renderer refuses them for anyone else.
+- A person who muted non-essential mail still gets the essential: the confirmation of a
+  filed ticket, a rejection, a refused reopen, a priority change (the rules say the
+  customer is e-mailed about it), an SLA breach, and the alert of an Urgent ticket.
+"""
+
+import logging
+from dataclasses import replace
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.models import Role, User
+from notifications.models import Audience, Event, Notification, NotificationStatus
+from notifications.services import Recipient, outbox_write, person
+from tickets.models import Priority, Status, Ticket
+
+logger = logging.getLogger(__name__)
+
+# A comment joins its author's still-unsent status mail to the same person (one mail for
+# "waiting for your reply" and the question) when both come this close together.
+MERGE_WINDOW = timedelta(seconds=60)
+
+
+# --- who ---------------------------------------------------------------------------
+
+
+def _customer_side(ticket: Ticket, *, requester_essential: bool = False) -> list[Recipient]:
+    """The requester, the customers watching it, then (if configured) the organisation's
+    representatives."""
+    people = [ticket.requester]
+    people += ticket.watchers.filter(
+        organisation_id=ticket.organisation_id, is_active=True
+    ).order_by("pk")
+    if settings.NOTIFY_REPRESENTATIVES:
+        people += User.objects.filter(
+            organisation_id=ticket.organisation_id,
+            role=Role.CUSTOMER_REPRESENTATIVE,
+            is_active=True,
+        ).order_by("pk")
+    return [
+        person(
+            user,
+            Audience.CUSTOMER,
+            essential=requester_essential and user.pk == ticket.requester_id,
+        )
+        for user in people
+        if user.is_active
+    ]
+
+
+def _contractor_side(ticket: Ticket, *, actor: User | None) -> list[Recipient]:
+    """The assignee (triage when nobody is assigned and the actor is not a colleague),
+    and the contractor staff watching the ticket."""
+    watching = [
+        person(user, Audience.CONTRACTOR)
+        for user in ticket.watchers.filter(
+            role__in=[Role.AGENT, Role.MANAGER], is_active=True
+        ).order_by("pk")
+    ]
+    assignee = ticket.assignee
+    if assignee is not None and assignee.is_contractor:
+        return [person(assignee, Audience.CONTRACTOR), *watching]
+    if actor is not None and actor.is_contractor:
+        return watching
+    return [*_triage(), *watching]
+
+
+def _triage() -> list[Recipient]:
+    """TRIAGE_EMAILS (shared mailboxes or staff addresses), else the active agents."""
+    addresses = [a.strip().lower() for a in settings.TRIAGE_EMAILS if a.strip()]
+    if addresses:
+        staff = {
+            user.email: user
+            for user in User.objects.filter(
+                email__in=addresses, is_active=True, role__in=[Role.AGENT, Role.MANAGER]
+            )
+        }
+        return [
+            person(staff[a], Audience.CONTRACTOR)
+            if a in staff
+            else Recipient(a, settings.MAIL_DEFAULT_LANGUAGE, Audience.CONTRACTOR)
+            for a in addresses
+        ]
+    agents = list(User.objects.filter(role=Role.AGENT, is_active=True).order_by("pk"))
+    return [person(u, Audience.CONTRACTOR) for u in agents] or _managers()
+
+
+def _managers() -> list[Recipient]:
+    managers = User.objects.filter(role=Role.MANAGER, is_active=True).order_by("pk")
+    return [person(u, Audience.CONTRACTOR) for u in managers]
+
+
+def _without(recipients: list[Recipient], actor: User | None) -> list[Recipient]:
+    """Nobody is told about their own action."""
+    if actor is None:
+        return recipients
+    return [r for r in recipients if r.email != actor.email.lower()]
+
+
+def _both_sides(ticket: Ticket, actor: User | None) -> list[Recipient]:
+    return _without(_customer_side(ticket) + _contractor_side(ticket, actor=actor), actor)
+
+
+# --- the events --------------------------------------------------------------------
+
+
+def notify_ticket_filed(*, ticket: Ticket, actor: User | None) -> None:
+    """Confirm a filed ticket to its requester (and tell the representatives); alert the
+    contractor's triage at once, marked when the incident is Urgent."""
+    urgent = ticket.priority == Priority.URGENT
+    # The requester's confirmation answers their own action; others hear of someone else's.
+    customer = [
+        r
+        for r in _customer_side(ticket, requester_essential=True)
+        if r.essential or _without([r], actor)
+    ]
+    outbox_write(
+        event=Event.TICKET_FILED,
+        ticket=ticket,
+        actor=actor,
+        recipients=customer,
+        context={"urgent": urgent},
+    )
+    triage = [replace(r, essential=urgent) for r in _without(_triage(), actor)]
+    outbox_write(
+        event=Event.NEW_TICKET,
+        ticket=ticket,
+        actor=actor,
+        recipients=triage,
+        context={"urgent": urgent},
+    )
+
+
+def notify_comment(*, comment, actor: User | None) -> None:
+    """A public comment goes to both sides; an internal note to the assignee only."""
+    ticket = comment.ticket
+    if comment.is_internal:
+        assignee = ticket.assignee
+        recipients = []
+        if assignee is not None and assignee.is_contractor:
+            recipients = _without([person(assignee, Audience.CONTRACTOR)], actor)
+        outbox_write(
+            event=Event.INTERNAL_NOTE,
+            ticket=ticket,
+            actor=actor,
+            recipients=recipients,
+            context={"comment_id": comment.pk},
+        )
+        return
+    recipients = _merge_into_status_mails(comment, actor, _both_sides(ticket, actor))
+    outbox_write(
+        event=Event.COMMENT,
+        ticket=ticket,
+        actor=actor,
+        recipients=recipients,
+        context={"comment_id": comment.pk, "status": ticket.status},
+    )
+
+
+def _merge_into_status_mails(comment, actor, recipients: list[Recipient]) -> list[Recipient]:
+    """Attach the comment to the author's unsent status mail to the same people.
+
+    The UPDATE only touches a row still pending, so a mail a worker has claimed keeps
+    what it had and the comment goes out on its own.
+    """
+    if actor is None or not recipients:
+        return recipients
+    candidates = Notification.objects.filter(
+        ticket_id=comment.ticket_id,
+        event=Event.STATUS_CHANGED,
+        status=NotificationStatus.PENDING,
+        actor=actor,
+        to_email__in=[r.email for r in recipients],
+        created_at__gte=timezone.now() - MERGE_WINDOW,
+        context__comment_id__isnull=True,
+    )
+    merged = set()
+    for row in candidates:
+        context = {**row.context, "comment_id": comment.pk}
+        if Notification.objects.filter(pk=row.pk, status=NotificationStatus.PENDING).update(
+            context=context
+        ):
+            merged.add(row.to_email)
+    return [r for r in recipients if r.email not in merged]
+
+
+def notify_status_changed(
+    *, ticket: Ticket, actor: User | None, old: str, new: str, reason: str
+) -> None:
+    """A status change goes to both sides; a rejection, with its reason, is essential."""
+    if new == Status.REJECTED:
+        event, context = Event.REJECTED, {"reason": ticket.reject_reason or reason}
+    else:
+        event, context = Event.STATUS_CHANGED, {"old": old, "new": new, "reason": reason}
+    outbox_write(
+        event=event,
+        ticket=ticket,
+        actor=actor,
+        recipients=_both_sides(ticket, actor),
+        context=context,
+    )
+
+
+def notify_priority_changed(
+    *, ticket: Ticket, actor: User | None, old: int, new: int, reason: str
+) -> None:
+    """The contractor's priority change, with the reason, is e-mailed to the customer."""
+    outbox_write(
+        event=Event.PRIORITY_CHANGED,
+        ticket=ticket,
+        actor=actor,
+        recipients=_both_sides(ticket, actor),
+        context={"old": int(old), "new": int(new), "reason": reason},
+    )
+
+
+def notify_assigned(*, ticket: Ticket, actor: User | None, new: User | None) -> None:
+    """Tell an agent a colleague gave them a ticket."""
+    if new is None or not new.is_contractor:
+        return
+    outbox_write(
+        event=Event.ASSIGNED,
+        ticket=ticket,
+        actor=actor,
+        recipients=_without([person(new, Audience.CONTRACTOR)], actor),
+        context={},
+    )
+
+
+def notify_sla(*, kind: str, ticket_ids) -> None:
+    """At risk: the assignee (triage if none). Breached: them and the managers."""
+    breached = kind.endswith("_breached")
+    clock = "reaction" if kind.startswith("reaction") else "resolution"
+    tickets = Ticket.objects.filter(pk__in=list(ticket_ids)).select_related(
+        "assignee", "organisation", "requester"
+    )
+    for ticket in tickets:
+        recipients = _contractor_side(ticket, actor=None)
+        if breached:
+            recipients += _managers()
+        due = ticket.reaction_due if clock == "reaction" else ticket.resolution_due
+        outbox_write(
+            event=Event.SLA_BREACHED if breached else Event.SLA_AT_RISK,
+            ticket=ticket,
+            actor=None,
+            recipients=recipients,
+            context={"clock": clock, "due": due.isoformat() if due else None},
+        )
+
+
+def notify_auto_close_warning(*, ticket: Ticket, close_at) -> None:
+    """A resolved ticket left unanswered is about to close automatically (hook for the
+    auto-close job): the customer side is told when, and that a reply keeps it open."""
+    outbox_write(
+        event=Event.AUTO_CLOSE_WARNING,
+        ticket=ticket,
+        actor=None,
+        recipients=_customer_side(ticket),
+        context={"close_at": close_at.isoformat()},
+    )
+
+
+def notify_reopen_refused(*, ticket: Ticket, user: User) -> Notification | None:
+    """A customer tried to reopen (e.g. by e-mail) a ticket closed past the reopen window:
+    say why, and offer a new ticket that follows it."""
+    if not (user.is_customer and user.organisation_id == ticket.organisation_id):
+        logger.warning(
+            "Reopen refusal for %s not sent to %s: not of its organisation", ticket.number, user.pk
+        )
+        return None
+    rows = outbox_write(
+        event=Event.REOPEN_REFUSED,
+        ticket=ticket,
+        actor=user,
+        recipients=[person(user, Audience.CUSTOMER, essential=True)],
+        context={"window_days": settings.REOPEN_WINDOW_DAYS},
+    )
+    return rows[0] if rows else None

@@ -1,0 +1,130 @@
+"""The ticketing rules that more than one entry point asks about, each written once.
+
+The services enforce them; the portal, the admin, mail in and the templates (through a
+context value) ask the same predicates, so a button is shown exactly when its action
+would be allowed. Each refusal carries the words the user reads.
+"""
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import ActionRefused
+from tickets.models import CUSTOMER_TURN_STATUSES, LinkKind, Status
+
+# --- filing ------------------------------------------------------------------------
+
+
+def filing_refusal(user) -> ActionRefused | None:
+    """Only a customer's employee files, for an organisation under an active contract."""
+    organisation = user.organisation if user.is_customer else None
+    if organisation is None:
+        return ActionRefused(
+            _("Only a customer's employee can file a ticket."), code="not_customer"
+        )
+    if not organisation.can_file(timezone.localdate()):
+        return ActionRefused(
+            _(
+                "%(org)s has no active support contract, so new tickets cannot be filed. "
+                "Please contact the contractor about the contract."
+            )
+            % {"org": organisation.name},
+            code="no_contract",
+        )
+    return None
+
+
+def can_file(user) -> bool:
+    return filing_refusal(user) is None
+
+
+# --- whose turn --------------------------------------------------------------------
+
+
+def is_customers_turn(ticket) -> bool:
+    """The next move is the customer's: answer a question, or confirm a resolution."""
+    return ticket.status in CUSTOMER_TURN_STATUSES
+
+
+# --- the reopen window -------------------------------------------------------------
+
+
+def reopen_window_text(ticket) -> str:
+    return _(
+        "%(number)s was closed more than %(days)s days ago and can no longer be reopened. "
+        "Please file a new ticket; it will be linked to this one."
+    ) % {"number": ticket.number, "days": settings.REOPEN_WINDOW_DAYS}
+
+
+def duplicate_original(ticket):
+    """The ticket a duplicate was closed into, if it was."""
+    link = ticket.links_out.filter(kind=LinkKind.DUPLICATE_OF).select_related("target").first()
+    return link.target if link is not None else None
+
+
+def reopen_refusal(ticket) -> ActionRefused | None:
+    """A closed ticket reopens only within the window, and never one closed as a duplicate:
+    the conversation goes on in the original."""
+    if ticket.status != Status.CLOSED:
+        return None
+    original = duplicate_original(ticket)
+    if original is not None:
+        return ActionRefused(
+            _("%(number)s was closed as a duplicate of %(original)s; please comment there.")
+            % {"number": ticket.number, "original": original.number},
+            code="duplicate",
+        )
+    if ticket.reopen_refused:
+        return ActionRefused(reopen_window_text(ticket), code="reopen_window_passed")
+    return None
+
+
+# --- comments ----------------------------------------------------------------------
+
+
+def comment_refusal(user, ticket, *, internal: bool = False) -> ActionRefused | None:
+    """Who may write on a ticket: contractor staff always (internal notes too); a customer
+    of its organisation, publicly, unless it is rejected, or closed past the reopen window
+    or as a duplicate. (A customer's word on a resolved or closed ticket reopens it,
+    whether written in the portal or by e-mail.)"""
+    if user.is_contractor:
+        return None
+    if not user.is_customer or user.organisation_id != ticket.organisation_id:
+        return ActionRefused(_("You may not do that with this ticket."), code="forbidden")
+    if internal:
+        return ActionRefused(
+            _("Only the contractor's staff can write internal notes."), code="forbidden"
+        )
+    if ticket.status == Status.CLOSED:
+        refusal = reopen_refusal(ticket)
+        if refusal is not None:
+            return ActionRefused(refusal.message, code="closed")
+    if ticket.status == Status.REJECTED:
+        return ActionRefused(
+            _("%(number)s was rejected and takes no more comments; please file a new ticket.")
+            % {"number": ticket.number},
+            code="rejected",
+        )
+    return None
+
+
+def may_comment(user, ticket) -> bool:
+    return comment_refusal(user, ticket) is None
+
+
+# --- transitions in the portal -----------------------------------------------------
+
+
+def portal_transitions(ticket, user) -> list:
+    """The transitions this user may fire now from the portal: those the state machine
+    marks ``portal`` (the rest are the contractor's, in the admin)."""
+    return [t for t in ticket.get_available_user_status_transitions(user) if t.custom.get("portal")]
+
+
+def is_portal_transition(name: str) -> bool:
+    from tickets.models import Ticket
+
+    return any(
+        t.name == name and t.custom.get("portal")
+        for t in Ticket._meta.get_field("status").get_all_transitions(Ticket)
+    )

@@ -1,0 +1,90 @@
+"""Filing a ticket: the customer's first word, and the start of both SLA clocks."""
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import ActionRefused
+from core.optional import optional
+from moderation import services as moderation
+from sla import services as sla
+from tickets import notify, rules
+from tickets.models import (
+    Channel,
+    EventKind,
+    LinkKind,
+    Priority,
+    Ticket,
+    TicketNumberCounter,
+    TicketType,
+)
+from tickets.services._common import history, inspect_files, store_files
+from tickets.services.links import ticket_link
+
+
+def effective_priority(*, type: str, priority: int | None) -> int:
+    """Customers choose a priority only for Incidents; every other type gets Normal."""
+    if type != TicketType.INCIDENT or priority not in Priority.values:
+        return Priority.NORMAL
+    return int(priority)
+
+
+def _next_number() -> str:
+    year = timezone.localdate().year
+    TicketNumberCounter.objects.get_or_create(year=year)
+    # The UPDATE takes a row lock held to the end of the filing transaction, so two
+    # tickets filed at once can never get the same number.
+    TicketNumberCounter.objects.filter(year=year).update(last=F("last") + 1)
+    last = TicketNumberCounter.objects.get(year=year).last
+    return f"{settings.TICKET_NUMBER_PREFIX}-{year}-{last:05d}"
+
+
+def ticket_file(
+    *,
+    requester,
+    subject: str,
+    body: str,
+    type: str,
+    priority: int | None = None,
+    channel: str = Channel.WEB,
+    files: Iterable = (),
+    follows: Ticket | None = None,
+    actor=None,
+) -> Ticket:
+    """File a ticket for the requester's organisation, with its attachments.
+
+    In order: the ticket with its number, the history, the files, the "follows" link,
+    the SLA clocks, the mail (confirmation and the alert to support); then, optionally,
+    the moderation flags."""
+    refusal = rules.filing_refusal(requester)
+    if refusal is not None:
+        raise refusal
+    if type not in TicketType.values:
+        raise ActionRefused(_("Choose a ticket type."), code="bad_type")
+    inspected = inspect_files(files)
+    actor = actor or requester
+    with transaction.atomic():
+        ticket = Ticket(
+            number=_next_number(),
+            organisation=requester.organisation,
+            requester=requester,
+            subject=subject.strip(),
+            body=body,
+            type=type,
+            priority=effective_priority(type=type, priority=priority),
+            channel=channel,
+        )
+        ticket.save()
+        history(ticket, actor, EventKind.FILED, new=ticket.status)
+        store_files(ticket=ticket, comment=None, uploader=actor, files=inspected)
+        if follows is not None:
+            ticket_link(ticket=ticket, actor=actor, other=follows, kind=LinkKind.FOLLOWS)
+        sla.sla_start(ticket=ticket, at=ticket.created_at)
+        notify.notify_ticket_filed(ticket=ticket, actor=actor)
+        with optional("moderation flags of a filed ticket", ticket=ticket.number):
+            moderation.flag_ticket(ticket=ticket)
+    return ticket
