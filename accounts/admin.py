@@ -102,12 +102,7 @@ class ContractFilter(admin.SimpleListFilter):
 class OrganisationAdmin(ManagedByManagersMixin, admin.ModelAdmin):
     form = OrganisationForm
     list_display = (
-        "name",
-        "contract_number",
-        "contract_start",
-        "contract_end",
-        "is_active",
-        "members",
+        "name", "contract_number", "contract_start", "contract_end", "is_active", "members",
     )
     list_filter = ("is_active", ContractFilter, "contract_end")
     search_fields = ("name", "contract_number")
@@ -182,14 +177,8 @@ class UserAdmin(ManagedByManagersMixin, BaseUserAdmin):
             {
                 "classes": ("wide",),
                 "fields": (
-                    "email",
-                    "full_name",
-                    "role",
-                    "organisation",
-                    "language",
-                    "usable_password",
-                    "password1",
-                    "password2",
+                    "email", "full_name", "role", "organisation", "language",
+                    "usable_password", "password1", "password2",
                 ),
             },
         ),
@@ -235,21 +224,9 @@ class PendingFilter(admin.SimpleListFilter):
 
 
 ACCOUNT_REQUEST_FIELDS = (
-    "kind",
-    "status",
-    "organisation",
-    "requested_by",
-    "channel",
-    "created_at",
-    "full_name",
-    "email",
-    "role",
-    "language",
-    "user",
-    "note",
-    "decided_by",
-    "decided_at",
-    "reason",
+    "kind", "status", "organisation", "requested_by", "channel", "created_at",
+    "full_name", "email", "role", "language", "user", "note",
+    "decided_by", "decided_at", "reason",
 )
 
 
@@ -265,13 +242,7 @@ class AccountRequestAdmin(ManagedByManagersMixin, FSMAdminMixin, admin.ModelAdmi
     fsm_transition_form_template = "accounts/admin/accountrequest_transition_form.html"
 
     list_display = (
-        "created_at",
-        "kind",
-        "organisation",
-        "person",
-        "role",
-        "status",
-        "requested_by",
+        "created_at", "kind", "organisation", "person", "role", "status", "requested_by",
         "channel",
     )
     list_filter = (PendingFilter, "status", "kind", "channel", "organisation")
@@ -299,9 +270,7 @@ class AccountRequestAdmin(ManagedByManagersMixin, FSMAdminMixin, admin.ModelAdmi
         transitions = context.get(self.fsm_context_key) or ()
         context[self.fsm_context_key] = list(transitions)
         context.update(
-            show_save=False,
-            show_save_and_continue=False,
-            show_save_and_add_another=False,
+            show_save=False, show_save_and_continue=False, show_save_and_add_another=False,
             show_delete=False,
         )
         return super().render_change_form(request, context, add, change, form_url, obj)

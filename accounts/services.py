@@ -160,8 +160,7 @@ def _address_refusal(email: str) -> AccountRequestRefused | None:
     if email == settings.SUPPORT_EMAIL.strip().lower():
         return AccountRequestRefused(
             _("This is the helpdesk's own address; give your colleague's address."),
-            code="own_address",
-            field="email",
+            code="own_address", field="email",
         )
     if User.objects.filter(email__iexact=email).exists():
         return AccountRequestRefused(
@@ -169,8 +168,7 @@ def _address_refusal(email: str) -> AccountRequestRefused | None:
                 "This e-mail address already has a helpdesk account. If it belonged to a "
                 "colleague who left, ask the support team to reactivate it."
             ),
-            code="duplicate_user",
-            field="email",
+            code="duplicate_user", field="email",
         )
     pending = AccountRequest.objects.filter(
         kind=AccountRequestKind.NEW_ACCOUNT, status=AccountRequestStatus.PENDING, email=email
@@ -183,8 +181,7 @@ def _address_refusal(email: str) -> AccountRequestRefused | None:
 def _pending_duplicate() -> AccountRequestRefused:
     return AccountRequestRefused(
         _("An account for this e-mail address has already been requested and awaits approval."),
-        code="duplicate_request",
-        field="email",
+        code="duplicate_request", field="email",
     )
 
 
@@ -392,9 +389,7 @@ def _deactivate(request: AccountRequest) -> None:
     leaver.save(update_fields=["is_active"])
     # The backend refuses an inactive user on every request, so their sessions end here.
     notify_address(
-        event="account_deactivated",
-        email=leaver.email,
-        language=leaver.language,
+        event="account_deactivated", email=leaver.email, language=leaver.language,
         context=_facts(request),
     )
 
@@ -408,8 +403,7 @@ def account_request_decline(
     if not reason:
         raise AccountRequestRefused(
             _("Say why the request is declined; the representative reads it."),
-            code="no_reason",
-            field="reason",
+            code="no_reason", field="reason",
         )
     with transaction.atomic():
         locked = _fire(account_request, "decline", actor, reason=reason)

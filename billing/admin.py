@@ -119,14 +119,8 @@ class OutOfHoursRequestAdmin(TicketColumnsMixin, StaffAdmin):
     form = OutOfHoursRequestAdminForm
     change_form_template = "admin/billing/outofhoursrequest/change_form.html"
     list_display = (
-        "__str__",
-        "ticket_link",
-        "organisation",
-        "window",
-        "requested_by",
-        "customer_decision",
-        "contractor_decision",
-        "status",
+        "__str__", "ticket_link", "organisation", "window", "requested_by",
+        "customer_decision", "contractor_decision", "status",
     )
     list_filter = (AwaitingFilter, "status", "customer_decision", "contractor_decision")
     list_select_related = ("ticket", "ticket__organisation", "requested_by")
@@ -134,62 +128,22 @@ class OutOfHoursRequestAdmin(TicketColumnsMixin, StaffAdmin):
     autocomplete_fields = ("ticket",)
     actions = ("approve_selected",)
     readonly_fields = (
-        "ticket_link",
-        "organisation",
-        "window",
-        "reason",
-        "status",
-        "requested_by",
-        "requested_at",
-        "customer_decision",
-        "customer_decided_by",
-        "customer_decided_at",
-        "customer_comment",
-        "contractor_decision",
-        "contractor_decided_by",
-        "contractor_decided_at",
-        "contractor_comment",
+        "ticket_link", "organisation", "window", "reason", "status", "requested_by",
+        "requested_at", "customer_decision", "customer_decided_by", "customer_decided_at",
+        "customer_comment", "contractor_decision", "contractor_decided_by",
+        "contractor_decided_at", "contractor_comment",
     )
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [(None, {"fields": ("ticket", "start", "end", "reason")})]
         return [
-            (
-                None,
-                {
-                    "fields": (
-                        "ticket_link",
-                        "organisation",
-                        "window",
-                        "reason",
-                        "status",
-                        ("requested_by", "requested_at"),
-                    )
-                },
-            ),
-            (
-                _("Customer"),
-                {
-                    "fields": (
-                        "customer_decision",
-                        "customer_decided_by",
-                        "customer_decided_at",
-                        "customer_comment",
-                    )
-                },
-            ),
-            (
-                _("Contractor"),
-                {
-                    "fields": (
-                        "contractor_decision",
-                        "contractor_decided_by",
-                        "contractor_decided_at",
-                        "contractor_comment",
-                    )
-                },
-            ),
+            (None, {"fields": ("ticket_link", "organisation", "window", "reason", "status",
+                               ("requested_by", "requested_at"))}),
+            (_("Customer"), {"fields": ("customer_decision", "customer_decided_by",
+                                        "customer_decided_at", "customer_comment")}),
+            (_("Contractor"), {"fields": ("contractor_decision", "contractor_decided_by",
+                                          "contractor_decided_at", "contractor_comment")}),
         ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -208,7 +162,9 @@ class OutOfHoursRequestAdmin(TicketColumnsMixin, StaffAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["may_decide"] = services.may_decide(request.user, obj)
-            context["decide_url"] = reverse("admin:billing_outofhoursrequest_decide", args=[obj.pk])
+            context["decide_url"] = reverse(
+                "admin:billing_outofhoursrequest_decide", args=[obj.pk]
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
@@ -234,11 +190,8 @@ class OutOfHoursRequestAdmin(TicketColumnsMixin, StaffAdmin):
         except ActionRefused as exc:
             self.message_user(request, exc.message, messages.ERROR)
         else:
-            self.message_user(
-                request,
-                _("The request is now “%(status)s”.") % {"status": obj.get_status_display()},
-                messages.SUCCESS,
-            )
+            self.message_user(request, _("The request is now “%(status)s”.")
+                              % {"status": obj.get_status_display()}, messages.SUCCESS)
         url = reverse("admin:billing_outofhoursrequest_change", args=[obj.pk])
         return HttpResponseRedirect(url)
 
@@ -295,26 +248,12 @@ class UnapprovedOutOfHoursFilter(admin.SimpleListFilter):
 class TimeEntryAdmin(TicketColumnsMixin, StaffAdmin):
     form = TimeEntryAdminForm
     list_display = (
-        "start",
-        "ticket_link",
-        "organisation",
-        "agent",
-        "duration_text",
-        "activity",
-        "billable",
-        "business_hours",
-        "approved_ooh_hours",
-        "unapproved_ooh_hours",
-        "flag",
+        "start", "ticket_link", "organisation", "agent", "duration_text", "activity", "billable",
+        "business_hours", "approved_ooh_hours", "unapproved_ooh_hours", "flag",
     )
     list_display_links = ("start",)
-    list_filter = (
-        UnapprovedOutOfHoursFilter,
-        "activity",
-        "billable",
-        "ticket__organisation",
-        "agent",
-    )
+    list_filter = (UnapprovedOutOfHoursFilter, "activity", "billable", "ticket__organisation",
+                   "agent")
     list_select_related = ("ticket", "ticket__organisation", "agent")
     search_fields = ("ticket__number", "ticket__subject", "description")
     autocomplete_fields = ("ticket",)
@@ -368,12 +307,9 @@ class TimeEntryAdmin(TicketColumnsMixin, StaffAdmin):
     def split(self, obj):
         return format_html(
             "{}: {} · {}: {} · {}: {}",
-            _("business hours"),
-            hours(obj.business_seconds),
-            _("out of hours, approved (×2)"),
-            hours(obj.approved_ooh_seconds),
-            _("out of hours, not approved"),
-            hours(obj.unapproved_ooh_seconds),
+            _("business hours"), hours(obj.business_seconds),
+            _("out of hours, approved (×2)"), hours(obj.approved_ooh_seconds),
+            _("out of hours, not approved"), hours(obj.unapproved_ooh_seconds),
         )
 
     def save_model(self, request, obj, form, change):
@@ -438,16 +374,8 @@ class StatementLineInline(admin.TabularInline):
     model = StatementLine
     extra = 0
     can_delete = False
-    fields = (
-        "ticket_number",
-        "ticket_subject",
-        "entries_count",
-        "business",
-        "approved_ooh",
-        "unapproved_ooh",
-        "billable",
-        "not_billable",
-    )
+    fields = ("ticket_number", "ticket_subject", "entries_count", "business", "approved_ooh",
+              "unapproved_ooh", "billable", "not_billable")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -484,32 +412,14 @@ class StatementLineInline(admin.TabularInline):
 class StatementAdmin(StaffAdmin):
     change_form_template = "admin/billing/statement/change_form.html"
     inlines = (StatementLineInline,)
-    list_display = (
-        "organisation",
-        "month_label",
-        "status",
-        "tickets_count",
-        "billable",
-        "revision",
-        "generated_at",
-        "csv_link",
-    )
+    list_display = ("organisation", "month_label", "status", "tickets_count", "billable",
+                    "revision", "generated_at", "csv_link")
     list_filter = ("status", "organisation")
     list_select_related = ("organisation",)
     search_fields = ("organisation__name",)
     date_hierarchy = "month"
-    fields = (
-        "organisation",
-        "month_label",
-        "status",
-        "revision",
-        "generated_at",
-        "tickets_count",
-        "figures",
-        "responded_by",
-        "responded_at",
-        "response_comment",
-    )
+    fields = ("organisation", "month_label", "status", "revision", "generated_at",
+              "tickets_count", "figures", "responded_by", "responded_at", "response_comment")
     readonly_fields = fields
 
     def has_add_permission(self, request):
@@ -527,16 +437,11 @@ class StatementAdmin(StaffAdmin):
     def figures(self, obj):
         return format_html(
             "{}: {} · {}: {} · {}: {} · {}: {} · {}: {}",
-            _("business hours"),
-            hours(obj.business_seconds),
-            _("out of hours, approved (×2)"),
-            hours(obj.approved_ooh_seconds),
-            _("out of hours, not approved"),
-            hours(obj.unapproved_ooh_seconds),
-            _("billable total"),
-            hours(obj.billable_seconds),
-            _("not billable"),
-            hours(obj.non_billable_seconds),
+            _("business hours"), hours(obj.business_seconds),
+            _("out of hours, approved (×2)"), hours(obj.approved_ooh_seconds),
+            _("out of hours, not approved"), hours(obj.unapproved_ooh_seconds),
+            _("billable total"), hours(obj.billable_seconds),
+            _("not billable"), hours(obj.non_billable_seconds),
         )
 
     @admin.display(description=_("CSV"))
@@ -557,11 +462,8 @@ class StatementAdmin(StaffAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<path:object_id>/csv/", wrap(self.csv_view), name="billing_statement_csv"),
-            path(
-                "<path:object_id>/reissue/",
-                wrap(require_POST(self.reissue_view)),
-                name="billing_statement_reissue",
-            ),
+            path("<path:object_id>/reissue/", wrap(require_POST(self.reissue_view)),
+                 name="billing_statement_reissue"),
             *super().get_urls(),
         ]
 
@@ -581,9 +483,6 @@ class StatementAdmin(StaffAdmin):
         except ActionRefused as exc:
             self.message_user(request, exc.message, messages.ERROR)
         else:
-            self.message_user(
-                request,
-                _("The statement is reissued; the representatives are mailed."),
-                messages.SUCCESS,
-            )
+            self.message_user(request, _("The statement is reissued; the representatives are "
+                                         "mailed."), messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:billing_statement_change", args=[obj.pk]))

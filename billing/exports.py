@@ -54,39 +54,21 @@ def statement_rows(statement: Statement) -> list[list[str]]:
     """Every row of the CSV: a heading, one line per ticket, the total."""
     rows = [
         [_("Organisation"), statement.organisation.name],
-        [
-            _("Period"),
-            f"{statement.month:%Y-%m-%d} – {statement.last_day:%Y-%m-%d} ({statement.time_zone})",
-        ],
+        [_("Period"), f"{statement.month:%Y-%m-%d} – {statement.last_day:%Y-%m-%d}"
+         f" ({statement.time_zone})"],
         [_("Status"), statement.get_status_display()],
-        [
-            _(
-                "Billable total = business hours + 2 × approved out-of-hours hours + "
-                "out-of-hours hours not approved"
-            )
-        ],
+        [_("Billable total = business hours + 2 × approved out-of-hours hours + "
+           "out-of-hours hours not approved")],
         [],
         header(),
     ]
     for line in statement.lines.all():
-        rows.append(
-            [
-                line.ticket_number,
-                line.ticket_subject,
-                line.get_ticket_type_display(),
-                str(line.entries_count),
-                *_figures(line),
-            ]
-        )
-    rows.append(
-        [
-            _("Total"),
-            "",
-            "",
-            str(sum(line.entries_count for line in statement.lines.all())),
-            *_figures(statement),
-        ]
-    )
+        rows.append([
+            line.ticket_number, line.ticket_subject, line.get_ticket_type_display(),
+            str(line.entries_count), *_figures(line),
+        ])
+    rows.append([_("Total"), "", "", str(sum(line.entries_count for line in statement.lines.all())),
+                 *_figures(statement)])
     return rows
 
 

@@ -129,16 +129,16 @@ def check_window(*, actor: User, start: datetime.datetime, end: datetime.datetim
         raise ValidationError({"end": _("The window must end after it starts.")})
     if end - start > MAX_WINDOW:
         raise ValidationError(
-            {
-                "end": _("One request covers at most %(hours)s hours; ask again for the rest.")
-                % {"hours": int(MAX_WINDOW.total_seconds() // 3600)}
-            }
+            {"end": _("One request covers at most %(hours)s hours; ask again for the rest.")
+             % {"hours": int(MAX_WINDOW.total_seconds() // 3600)}}
         )
     now = timezone.now()
     if not actor.is_contractor and end <= now:
         raise ValidationError({"end": _("The window has already ended.")})
     if start < now - MAX_PAST or end > now + MAX_AHEAD:
-        raise ValidationError(_("A window lies within the past week and the coming year."))
+        raise ValidationError(
+            _("A window lies within the past week and the coming year.")
+        )
     if not current_calendar().outside_duration(start, end):
         raise ValidationError(
             _("The whole window is within business hours: no approval is needed for it.")
@@ -165,11 +165,7 @@ def ooh_request_create(
     now = timezone.now()
     with transaction.atomic():
         ooh = OutOfHoursRequest(
-            ticket=ticket,
-            requested_by=actor,
-            requested_at=now,
-            start=start,
-            end=end,
+            ticket=ticket, requested_by=actor, requested_at=now, start=start, end=end,
             reason=reason.strip(),
         )
         side = side_of(actor, ooh)
@@ -236,18 +232,14 @@ def _set_decision(ooh, side: str, decision: str, actor: User, when, comment: str
 
 def _decide(ooh: OutOfHoursRequest, actor: User, decision: str, comment: str):
     with transaction.atomic():
-        locked = (
-            OutOfHoursRequest.objects.select_for_update()
-            .select_related("ticket", "requested_by")
-            .get(pk=ooh.pk)
-        )
+        locked = OutOfHoursRequest.objects.select_for_update().select_related(
+            "ticket", "requested_by"
+        ).get(pk=ooh.pk)
         side = side_of(actor, locked)
         if side is None:
             raise ActionRefused(
-                _(
-                    "Only the customer's representative or a contractor manager decides on "
-                    "out-of-hours work."
-                ),
+                _("Only the customer's representative or a contractor manager decides on "
+                  "out-of-hours work."),
                 code="forbidden",
             )
         decided = locked.decision_of(side) != Decision.PENDING
@@ -281,10 +273,7 @@ def _after_decision(ooh: OutOfHoursRequest, actor: User, side: str) -> None:
         )
     elif ooh.status == OutOfHoursStatus.DECLINED:
         mail.notify_ooh(
-            mail.Events.OOH_DECLINED,
-            request=ooh,
-            actor=actor,
-            side=side,
+            mail.Events.OOH_DECLINED, request=ooh, actor=actor, side=side,
             comment=getattr(ooh, f"{side}_comment"),
         )
     else:
@@ -312,10 +301,8 @@ def _check_not_frozen(organisation_id: int, moment: datetime.datetime) -> None:
     statement = _locking_statement(organisation_id, moment)
     if statement is not None:
         raise ValidationError(
-            _(
-                "The statement for %(month)s is already issued, so its time cannot change. "
-                "Log the time in the current month, or ask a manager."
-            )
+            _("The statement for %(month)s is already issued, so its time cannot change. "
+              "Log the time in the current month, or ask a manager.")
             % {"month": statement.month.strftime("%m/%Y")}
         )
 
@@ -327,10 +314,8 @@ def check_time_entry(entry: TimeEntry, actor: User) -> None:
     if not actor.is_contractor:
         raise ActionRefused(_("Only the contractor's staff log time."), code="forbidden")
     original = TimeEntry.objects.filter(pk=entry.pk).select_related("ticket").first()
-    if (
-        original is not None
-        and not actor.is_manager
-        and actor.pk not in (original.agent_id, original.created_by_id)
+    if original is not None and not actor.is_manager and actor.pk not in (
+        original.agent_id, original.created_by_id
     ):
         raise ActionRefused(_("Agents change only their own time entries."), code="forbidden")
     require_aware(entry.started_at)
@@ -343,12 +328,8 @@ def check_time_entry(entry: TimeEntry, actor: User) -> None:
         raise ValidationError({"duration": _("One entry covers at most 24 hours.")})
     if entry.ticket.type == TicketType.UPDATE_INSTALLATION and not entry.billable:
         raise ValidationError(
-            {
-                "billable": _(
-                    "An update installation is billed as support hours: its time is "
-                    "always billable."
-                )
-            }
+            {"billable": _("An update installation is billed as support hours: its time is "
+                           "always billable.")}
         )
     if original is not None:
         _check_not_frozen(original.ticket.organisation_id, original.started_at)
@@ -442,9 +423,8 @@ def check_update_schedule(schedule: UpdateSchedule) -> None:
     low, high = estimate_range()
     estimate = schedule.estimate_hours
     if estimate is None or not low <= estimate <= high:
-        errors["estimate_hours"] = _(
-            "An update installation is estimated at %(low)s to %(high)s hours."
-        ) % {"low": low.normalize(), "high": high.normalize()}
+        errors["estimate_hours"] = _("An update installation is estimated at %(low)s to %(high)s "
+                                     "hours.") % {"low": low.normalize(), "high": high.normalize()}
     if end <= start:
         errors["window_end"] = _("The window must end after it starts.")
     elif estimate is not None and end - start < datetime.timedelta(hours=float(estimate)):

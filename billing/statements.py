@@ -40,12 +40,7 @@ FIGURES = (
 )
 # What a reissue changes besides the figures.
 REISSUED_FIELDS = (
-    "status",
-    "revision",
-    "generated_at",
-    "responded_by",
-    "responded_at",
-    "response_comment",
+    "status", "revision", "generated_at", "responded_by", "responded_at", "response_comment",
 )
 
 
@@ -85,11 +80,8 @@ def _lines(entries, calendar) -> list[StatementLine]:
         line = by_ticket.setdefault(
             ticket.pk,
             StatementLine(
-                ticket=ticket,
-                ticket_number=ticket.number,
-                ticket_subject=ticket.subject,
-                ticket_type=ticket.type,
-                **dict.fromkeys(FIGURES, 0),
+                ticket=ticket, ticket_number=ticket.number, ticket_subject=ticket.subject,
+                ticket_type=ticket.type, **dict.fromkeys(FIGURES, 0),
             ),
         )
         line.entries_count += 1
@@ -131,12 +123,8 @@ def statement_generate(
             if not entries:
                 return None
             statement = Statement(
-                organisation=organisation,
-                month=month,
-                period_start=start,
-                period_end=end,
-                time_zone=str(calendar.tz),
-                generated_at=timezone.now(),
+                organisation=organisation, month=month, period_start=start, period_end=end,
+                time_zone=str(calendar.tz), generated_at=timezone.now(),
             )
             _freeze(statement, _lines(entries, calendar))
             mail.notify_statement_ready(statement)
@@ -150,13 +138,9 @@ def statements_generate(*, month: datetime.date, calendar=None) -> list[Statemen
     """Statements of the month for every organisation with time logged in it."""
     calendar = calendar or current_calendar()
     start, end = month_bounds(month, calendar)
-    organisations = (
-        Organisation.objects.filter(
-            tickets__time_entries__started_at__gte=start, tickets__time_entries__started_at__lt=end
-        )
-        .distinct()
-        .order_by("pk")
-    )
+    organisations = Organisation.objects.filter(
+        tickets__time_entries__started_at__gte=start, tickets__time_entries__started_at__lt=end
+    ).distinct().order_by("pk")
     made = [
         statement_generate(organisation=o, month=month, calendar=calendar) for o in organisations
     ]
@@ -177,7 +161,9 @@ def monthly_statements_run(*, now: datetime.datetime | None = None) -> list[Stat
 
 
 def _locked_statement(statement: Statement) -> Statement:
-    return Statement.objects.select_for_update().select_related("organisation").get(pk=statement.pk)
+    return Statement.objects.select_for_update().select_related("organisation").get(
+        pk=statement.pk
+    )
 
 
 def _answer(statement: Statement, actor: User, status: str, comment: str) -> Statement:
@@ -227,9 +213,9 @@ def statement_reissue(*, statement: Statement, actor: User) -> Statement:
         if locked.status != StatementStatus.DISPUTED:
             raise ActionRefused(_("Only a disputed statement is reissued."), code="not_disputed")
         locked.lines.all().delete()
-        entries = list(
-            _entries(locked.organisation, locked.month, calendar).select_for_update(of=("self",))
-        )
+        entries = list(_entries(locked.organisation, locked.month, calendar).select_for_update(
+            of=("self",)
+        ))
         locked.status = StatementStatus.ISSUED
         locked.revision += 1
         locked.generated_at = timezone.now()

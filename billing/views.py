@@ -50,11 +50,8 @@ def ooh_request(request, number: str):
     if request.method == "POST" and form.is_valid():
         try:
             services.ooh_request_create(
-                ticket=ticket,
-                actor=request.user,
-                start=form.cleaned_data["start"],
-                end=form.cleaned_data["end"],
-                reason=form.cleaned_data["reason"],
+                ticket=ticket, actor=request.user, start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"], reason=form.cleaned_data["reason"],
             )
         except ActionRefused as exc:
             form.add_error(None, exc.message)
@@ -64,9 +61,8 @@ def ooh_request(request, number: str):
             messages.success(request, _("Your request for out-of-hours work is sent."))
             return _back_to(ticket)
     status = 400 if request.method == "POST" else 200
-    return render(
-        request, "billing/ooh_request.html", {"ticket": ticket, "form": form}, status=status
-    )
+    return render(request, "billing/ooh_request.html", {"ticket": ticket, "form": form},
+                  status=status)
 
 
 @login_required
@@ -82,15 +78,11 @@ def ooh_urgent(request, number: str):
         messages.error(request, " ".join(exc.messages))
     else:
         if ooh.customer_decision == "approved":
-            text = _(
-                "Out-of-hours work is requested and approved for your organisation; "
-                "a contractor manager approves it next."
-            )
+            text = _("Out-of-hours work is requested and approved for your organisation; "
+                     "a contractor manager approves it next.")
         else:
-            text = _(
-                "Out-of-hours work is requested; your representative and a contractor "
-                "manager approve it next."
-            )
+            text = _("Out-of-hours work is requested; your representative and a contractor "
+                     "manager approve it next.")
         messages.success(request, text)
     return _back_to(ticket)
 
@@ -115,8 +107,7 @@ def ooh_decide(request, pk: int):
     else:
         messages.success(
             request,
-            _("You approved the out-of-hours work.")
-            if decision == "approve"
+            _("You approved the out-of-hours work.") if decision == "approve"
             else _("You declined the out-of-hours work."),
         )
     return _back_to(ooh.ticket)
@@ -168,14 +159,12 @@ def statement_answer(request, pk: int):
         comment = form.cleaned_data["comment"]
         try:
             if answer == "confirm":
-                statements.statement_confirm(
-                    statement=statement, actor=request.user, comment=comment
-                )
+                statements.statement_confirm(statement=statement, actor=request.user,
+                                             comment=comment)
                 messages.success(request, _("You confirmed the statement."))
             else:
-                statements.statement_dispute(
-                    statement=statement, actor=request.user, comment=comment
-                )
+                statements.statement_dispute(statement=statement, actor=request.user,
+                                             comment=comment)
                 messages.success(request, _("You disputed the statement; the contractor is told."))
             return redirect("billing:statement_detail", pk=statement.pk)
         except ActionRefused as exc:
@@ -183,9 +172,8 @@ def statement_answer(request, pk: int):
                 messages.error(request, exc.message)
                 return redirect("billing:statement_detail", pk=statement.pk)
             form.add_error("comment", exc.message)
-    return render(
-        request, "billing/statement_detail.html", _detail_context(statement, form), status=400
-    )
+    return render(request, "billing/statement_detail.html", _detail_context(statement, form),
+                  status=400)
 
 
 def csv_response(statement) -> HttpResponse:

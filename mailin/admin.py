@@ -44,13 +44,7 @@ class RequesterForm(forms.Form):
 @admin.register(InboundMessage)
 class InboundMessageAdmin(admin.ModelAdmin):
     list_display = (
-        "received_at",
-        "status",
-        "reason",
-        "from_address",
-        "short_subject",
-        "ticket_link",
-        "source",
+        "received_at", "status", "reason", "from_address", "short_subject", "ticket_link", "source",
     )
     list_filter = (ReviewQueueFilter, "status", "reason", "source")
     search_fields = ("from_address", "from_name", "subject", "message_id", "ticket__number")
@@ -59,35 +53,13 @@ class InboundMessageAdmin(admin.ModelAdmin):
     actions = ("discard", "process_again", "accept_as_ticket")
     fieldsets = (
         (None, {"fields": ("status", "reason", "detail", "ticket_link", "comment", "sender")}),
-        (
-            _("Mail"),
-            {
-                "fields": (
-                    "from_name",
-                    "from_address",
-                    "to_addresses",
-                    "subject",
-                    "sent_at",
-                    "decoded_text",
-                )
-            },
-        ),
-        (
-            _("Delivery"),
-            {
-                "fields": (
-                    "message_id",
-                    "source",
-                    "received_at",
-                    "processed_at",
-                    "size",
-                    "envelope_from",
-                    "envelope_to",
-                    "raw_link",
-                    "handled_by",
-                )
-            },
-        ),
+        (_("Mail"), {"fields": (
+            "from_name", "from_address", "to_addresses", "subject", "sent_at", "decoded_text",
+        )}),
+        (_("Delivery"), {"fields": (
+            "message_id", "source", "received_at", "processed_at", "size", "envelope_from",
+            "envelope_to", "raw_link", "handled_by",
+        )}),
     )
 
     def get_readonly_fields(self, request, obj=None):
@@ -147,9 +119,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
         if not inbound.raw:
             raise Http404
         return FileResponse(
-            inbound.raw.open("rb"),
-            as_attachment=True,
-            filename=f"inbound-{pk}.eml",
+            inbound.raw.open("rb"), as_attachment=True, filename=f"inbound-{pk}.eml",
             content_type="message/rfc822",
         )
 
@@ -190,9 +160,7 @@ class InboundMessageAdmin(admin.ModelAdmin):
         form = RequesterForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             self._each(
-                request,
-                queryset,
-                services.inbound_accept_as_ticket,
+                request, queryset, services.inbound_accept_as_ticket,
                 _("%(count)s ticket(s) filed from e-mail."),
                 requester=form.cleaned_data["requester"],
             )

@@ -83,8 +83,7 @@ def inbound_store(
         logger.info("inbound %s already received (#%s): skipped", existing.message_id, existing.pk)
         return existing, False
     inbound = InboundMessage(
-        source=source,
-        size=len(raw),
+        source=source, size=len(raw),
         # The provider says "" for a bounce's empty return path; None means not told.
         envelope_from="" if envelope_from is None else (envelope_from.strip() or "<>")[:320],
         envelope_to=(envelope_to or "")[:320],
@@ -145,9 +144,7 @@ def inbound_process(*, inbound: InboundMessage) -> InboundMessage:
     except Exception as exc:  # a bug or an outage must not stop the other mails
         logger.exception("inbound #%s (%s) failed", inbound.pk, inbound.message_id)
         InboundMessage.objects.filter(pk=inbound.pk, status=Status.RECEIVED).update(
-            status=Status.FAILED,
-            reason=Reason.ERROR,
-            detail=repr(exc)[:4000],
+            status=Status.FAILED, reason=Reason.ERROR, detail=repr(exc)[:4000],
             processed_at=timezone.now(),
         )
     inbound.refresh_from_db()
@@ -168,8 +165,7 @@ def inbound_resume_stuck() -> int:
 def _decide(inbound: InboundMessage) -> Outcome:
     if inbound.size > settings.INBOUND_MAX_BYTES:
         return Outcome(
-            Status.REJECTED,
-            Reason.OVERSIZE,
+            Status.REJECTED, Reason.OVERSIZE,
             f"{inbound.size} bytes; the limit is {settings.INBOUND_MAX_BYTES}. "
             "Only the headers were kept.",
         )
@@ -210,31 +206,14 @@ def _finish(inbound: InboundMessage, outcome: Outcome) -> None:
     inbound.comment = outcome.comment
     inbound.sender = outcome.sender
     inbound.processed_at = timezone.now()
-    inbound.save(
-        update_fields=[
-            "status",
-            "reason",
-            "detail",
-            "ticket",
-            "comment",
-            "sender",
-            "processed_at",
-            "from_address",
-            "from_name",
-            "subject",
-            "to_addresses",
-            "sent_at",
-            "text",
-        ]
-    )
+    inbound.save(update_fields=[
+        "status", "reason", "detail", "ticket", "comment", "sender", "processed_at",
+        "from_address", "from_name", "subject", "to_addresses", "sent_at", "text",
+    ])
     log = logger.info if outcome.status in (Status.TICKET, Status.COMMENT) else logger.warning
     log(
-        "inbound #%s from %s: %s %s %s",
-        inbound.pk,
-        inbound.from_address or "?",
-        outcome.status,
-        outcome.reason,
-        outcome.detail[:300],
+        "inbound #%s from %s: %s %s %s", inbound.pk, inbound.from_address or "?",
+        outcome.status, outcome.reason, outcome.detail[:300],
     )
 
 
@@ -249,10 +228,8 @@ def _act(inbound: InboundMessage, mail: parsing.ParsedMail) -> Outcome:
         return Outcome(Status.HELD, Reason.SPOOFED, spoofed, ticket=ticket, sender=account)
     if ticket is None and forged:
         return Outcome(
-            Status.HELD,
-            Reason.FORGED_TOKEN,
-            "Sent to a reply address whose signature does not verify.",
-            sender=account,
+            Status.HELD, Reason.FORGED_TOKEN,
+            "Sent to a reply address whose signature does not verify.", sender=account,
         )
     if account is None or not account.is_customer:
         return _not_a_customer(account, ticket)
@@ -260,11 +237,9 @@ def _act(inbound: InboundMessage, mail: parsing.ParsedMail) -> Outcome:
         return _account_request(account, mail) or _open_ticket(account, mail)
     if account.organisation_id != ticket.organisation_id:
         return Outcome(
-            Status.HELD,
-            Reason.OTHER_ORGANISATION,
+            Status.HELD, Reason.OTHER_ORGANISATION,
             f"{account.email} ({account.organisation}) is not of {ticket.number}'s organisation.",
-            ticket=ticket,
-            sender=account,
+            ticket=ticket, sender=account,
         )
     return _reply(ticket, account, mail)
 
@@ -283,11 +258,9 @@ def _account_request(account: User, mail: parsing.ParsedMail) -> Outcome | None:
 def _not_a_customer(account: User | None, ticket: Ticket | None) -> Outcome:
     if account is not None and account.is_contractor:
         return Outcome(
-            Status.HELD,
-            Reason.STAFF_SENDER,
+            Status.HELD, Reason.STAFF_SENDER,
             "Contractor staff answer in the admin; their e-mail is not posted.",
-            ticket=ticket,
-            sender=account,
+            ticket=ticket, sender=account,
         )
     detail = "No active customer account has this address."
     return Outcome(Status.HELD, Reason.UNKNOWN_SENDER, detail, ticket=ticket, sender=account)
@@ -355,11 +328,8 @@ def _reply(ticket: Ticket, author: User, mail: parsing.ParsedMail) -> Outcome:
         text = reply_text(mail.text)
         if not text and not files:
             return Outcome(
-                Status.HELD,
-                Reason.NO_TEXT,
-                "Nothing new after the quoted text was trimmed.",
-                ticket=ticket,
-                sender=author,
+                Status.HELD, Reason.NO_TEXT, "Nothing new after the quoted text was trimmed.",
+                ticket=ticket, sender=author,
             )
         body = (text or _("Files sent by e-mail.")) + note
         if ticket.reopen_refused:
@@ -374,7 +344,8 @@ def _reply(ticket: Ticket, author: User, mail: parsing.ParsedMail) -> Outcome:
 def _refuse_reopen(ticket: Ticket, author: User) -> Outcome:
     notify_reopen_refused(ticket=ticket, user=author)
     return Outcome(
-        Status.REFUSED, Reason.REFUSED, reopen_window_text(ticket), ticket=ticket, sender=author
+        Status.REFUSED, Reason.REFUSED, reopen_window_text(ticket), ticket=ticket,
+        sender=author,
     )
 
 
@@ -453,3 +424,4 @@ def inbound_accept_as_ticket(
         locked.save(update_fields=["handled_by"])
         _finish(locked, outcome)
     return locked
+

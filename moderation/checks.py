@@ -25,30 +25,8 @@ from django.db import connection
 # Verbal prefixes a Russian root may carry: за-ебать, на-хуй, по-хуй, от-ъ-ебись …
 # Not "с": "с"+"еб" would be "себе".
 RUSSIAN_PREFIXES = (
-    "вы",
-    "до",
-    "за",
-    "на",
-    "недо",
-    "ни",
-    "о",
-    "об",
-    "объ",
-    "от",
-    "отъ",
-    "пере",
-    "по",
-    "под",
-    "подъ",
-    "при",
-    "про",
-    "раз",
-    "разъ",
-    "рас",
-    "съ",
-    "у",
-    "вз",
-    "взъ",
+    "вы", "до", "за", "на", "недо", "ни", "о", "об", "объ", "от", "отъ", "пере", "по",
+    "под", "подъ", "при", "про", "раз", "разъ", "рас", "съ", "у", "вз", "взъ",
 )
 # Look-alike letters.
 CYRILLIC_TO_LATIN = dict(zip("аеорсухкмтнв", "aeopcyxkmthb", strict=True))
@@ -57,72 +35,19 @@ LATIN_TO_CYRILLIC = {latin: cyrillic for cyrillic, latin in CYRILLIC_TO_LATIN.it
 # English words into Russian ones.
 LATIN_TO_CYRILLIC_IN_MIXED = {**LATIN_TO_CYRILLIC, "n": "п", "u": "и", "r": "г"}
 # Digits and symbols standing for letters; "1" (and "|", "!") reads as i or l.
-SYMBOLS_TO_LATIN = {
-    "0": "o",
-    "3": "e",
-    "4": "a",
-    "5": "s",
-    "7": "t",
-    "8": "b",
-    "@": "a",
-    "$": "s",
-    "€": "e",
-}
+SYMBOLS_TO_LATIN = {"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a",
+                    "$": "s", "€": "e"}
 AMBIGUOUS_TO_LATIN = {"1": "il", "!": "il", "|": "li"}
-SYMBOLS_TO_CYRILLIC = {
-    "0": "о",
-    "3": "з",
-    "4": "ч",
-    "6": "б",
-    "8": "в",
-    "@": "а",
-    "$": "с",
-    "€": "е",
-}
+SYMBOLS_TO_CYRILLIC = {"0": "о", "3": "з", "4": "ч", "6": "б", "8": "в", "@": "а", "$": "с",
+                       "€": "е"}
 TRANSLIT = (
-    ("shch", "щ"),
-    ("sch", "щ"),
-    ("zh", "ж"),
-    ("kh", "х"),
-    ("ts", "ц"),
-    ("ch", "ч"),
-    ("sh", "ш"),
-    ("yo", "е"),
-    ("ye", "е"),
-    ("yu", "ю"),
-    ("ya", "я"),
-    ("ja", "я"),
-    ("ju", "ю"),
-    ("a", "а"),
-    ("b", "б"),
-    ("v", "в"),
-    ("w", "в"),
-    ("g", "г"),
-    ("d", "д"),
-    ("e", "е"),
-    ("z", "з"),
-    ("i", "и"),
-    ("j", "й"),
-    ("k", "к"),
-    ("q", "к"),
-    ("c", "ц"),
-    ("l", "л"),
-    ("m", "м"),
-    ("n", "н"),
-    ("o", "о"),
-    ("p", "п"),
-    ("r", "р"),
-    ("s", "с"),
-    ("t", "т"),
-    ("u", "у"),
-    ("f", "ф"),
-    ("h", "х"),
-    ("x", "кс"),
-    ("0", "о"),
-    ("3", "з"),
-    ("4", "ч"),
-    ("6", "б"),
-    ("@", "а"),
+    ("shch", "щ"), ("sch", "щ"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"), ("ch", "ч"),
+    ("sh", "ш"), ("yo", "е"), ("ye", "е"), ("yu", "ю"), ("ya", "я"), ("ja", "я"),
+    ("ju", "ю"), ("a", "а"), ("b", "б"), ("v", "в"), ("w", "в"), ("g", "г"), ("d", "д"),
+    ("e", "е"), ("z", "з"), ("i", "и"), ("j", "й"), ("k", "к"), ("q", "к"), ("c", "ц"),
+    ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("p", "п"), ("r", "р"), ("s", "с"),
+    ("t", "т"), ("u", "у"), ("f", "ф"), ("h", "х"), ("x", "кс"), ("0", "о"), ("3", "з"),
+    ("4", "ч"), ("6", "б"), ("@", "а"),
 )
 # A transliterated word is tried only against Russian roots this long ("ebay" must not
 # read as "еб…", nor "hue" as "хуе"), and only at its start ("tepidarium").
@@ -137,7 +62,6 @@ CYRILLIC = re.compile(r"[а-яё]")
 HEX_CODE = re.compile(r"(?=.*\d)[0-9a-f]+")
 LATIN = re.compile(r"[a-z]")
 STRIP = "*!|.'"
-
 
 @dataclass(frozen=True)
 class Entry:
@@ -273,7 +197,7 @@ def _cyrillic_reading(word: str) -> str | None:
 
 
 def _transliterated(word: str) -> str | None:
-    """ "pizdec" as "пиздец"; only for words written in Latin letters (and digits)."""
+    """"pizdec" as "пиздец"; only for words written in Latin letters (and digits)."""
     if CYRILLIC.search(word) or not LATIN.search(word):
         return None
     result, rest = [], word
@@ -281,7 +205,7 @@ def _transliterated(word: str) -> str | None:
         for latin, cyrillic in TRANSLIT:
             if rest.startswith(latin):
                 result.append(cyrillic)
-                rest = rest[len(latin) :]
+                rest = rest[len(latin):]
                 break
         else:
             if rest[0] == "y":  # й after a vowel ("huy"), ы after a consonant
@@ -293,7 +217,7 @@ def _transliterated(word: str) -> str | None:
 
 
 def _wildcard_match(word: str, lists: WordLists) -> bool:
-    """ "f*ck", "sh*t", "х*й": a "*" stands for one letter, for at most half of a root."""
+    """"f*ck", "sh*t", "х*й": a "*" stands for one letter, for at most half of a root."""
     forms = {form for form in _readings(word) if "*" in form and form[0] != "*"}
     for form in forms:
         for entry in lists.entries:
@@ -312,7 +236,7 @@ def _wild_entry_match(form: str, entry: Entry) -> bool:
             offsets += [len(p) for p in RUSSIAN_PREFIXES if form.startswith(p)]
     else:
         offsets = range(len(form) - size + 1)
-    return any(_wild_equal(form[i : i + size], entry.word) for i in offsets)
+    return any(_wild_equal(form[i:i + size], entry.word) for i in offsets)
 
 
 def _wild_equal(part: str, root: str) -> bool:

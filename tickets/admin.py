@@ -38,9 +38,9 @@ from tickets.models import (
     LIVE_CLOCK,
     LIVE_DEADLINE_FIELDS,
     OPEN_STATUSES,
+    LiveClock,
     RulesPage,
     SlaState,
-    Status,
     Ticket,
 )
 
@@ -75,6 +75,10 @@ class OpenFilter(admin.SimpleListFilter):
         return queryset
 
 
+def statuses_of(*clocks) -> list[str]:
+    return [status for status, clock in LIVE_CLOCK.items() if clock in clocks]
+
+
 class SlaFilter(admin.SimpleListFilter):
     title = _("SLA")
     parameter_name = "sla"
@@ -89,8 +93,10 @@ class SlaFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value()
-        reaction = Q(status=Status.NEW)
-        resolution = Q(status__in=[Status.IN_PROGRESS, Status.WAITING_FOR_CUSTOMER])
+        # The clock that matters in each state (LIVE_CLOCK): reaction while new, else the
+        # resolution clock, paused or running.
+        reaction = Q(status__in=statuses_of(LiveClock.REACTION))
+        resolution = Q(status__in=statuses_of(LiveClock.RESOLUTION, LiveClock.PAUSED))
         states = {
             "at_risk": [SlaState.AT_RISK],
             "breached": [SlaState.BREACHED],

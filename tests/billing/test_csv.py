@@ -57,13 +57,8 @@ def statement(representative, agent):
     customer = factories.CustomerFactory(organisation=organisation)
     tickets = [
         factories.TicketFactory(requester=customer, subject=subject)
-        for subject in (
-            '=HYPERLINK("http://attacker.example","Click")',
-            "+Refund all",
-            "@me",
-            "-1 invoices",
-            "Счета не формируются",
-        )
+        for subject in ('=HYPERLINK("http://attacker.example","Click")', "+Refund all", "@me",
+                        "-1 invoices", "Счета не формируются")
     ]
     for ticket in tickets:
         # Friday 27 Nov 18:00, 2 h: 1 h business + 1 h unapproved out of hours = 2 h billable.
@@ -88,20 +83,13 @@ def test_the_portal_csv_neutralises_every_formula(client, representative, statem
     assert ["Organisation", "'=cmd|'/C calc'!A0 Ltd"] in rows
     subjects = {row[1] for row in rows if row and row[0].startswith("HD-")}
     assert subjects == {
-        '\'=HYPERLINK("http://attacker.example","Click")',
-        "'+Refund all",
-        "'@me",
-        "'-1 invoices",
-        "Счета не формируются",
+        "'=HYPERLINK(\"http://attacker.example\",\"Click\")", "'+Refund all", "'@me",
+        "'-1 invoices", "Счета не формируются",
     }
     header = rows[rows.index(next(r for r in rows if r and r[0] == "Ticket"))]
     assert header[4:] == [
-        "Business hours",
-        "Out-of-hours hours, approved",
-        "Approved out-of-hours hours x2",
-        "Out-of-hours hours, not approved",
-        "Billable total, hours",
-        "Not billable, hours",
+        "Business hours", "Out-of-hours hours, approved", "Approved out-of-hours hours x2",
+        "Out-of-hours hours, not approved", "Billable total, hours", "Not billable, hours",
     ]
     total = rows[-1]
     # 5 tickets x (1 h business + 1 h unapproved) = 5 h business, 5 h unapproved, 10 h billable.

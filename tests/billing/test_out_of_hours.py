@@ -27,14 +27,8 @@ def flash_messages(html: str) -> list[tuple[str, str]]:
     return [(level, unescape(message)) for level, message in raw_flash_messages(html)]
 
 
-def _ask(
-    client,
-    user,
-    ticket,
-    start="2026-11-27T20:00",
-    end="2026-11-27T23:00",
-    reason="The nightly billing run must be restarted.",
-):
+def _ask(client, user, ticket, start="2026-11-27T20:00", end="2026-11-27T23:00",
+         reason="The nightly billing run must be restarted."):
     client.force_login(user)
     return client.post(
         reverse("billing:ooh_request", args=[ticket.number]),
@@ -130,12 +124,8 @@ def test_an_agents_request_needs_both_sides_and_a_managers_own_is_the_contractor
 ):
     admin_add = reverse("admin:billing_outofhoursrequest_add")
     form = {
-        "ticket": urgent_incident.pk,
-        "start_0": "2026-11-27",
-        "start_1": "20:00",
-        "end_0": "2026-11-27",
-        "end_1": "23:00",
-        "reason": "Database failover tonight.",
+        "ticket": urgent_incident.pk, "start_0": "2026-11-27", "start_1": "20:00",
+        "end_0": "2026-11-27", "end_1": "23:00", "reason": "Database failover tonight.",
     }
     client.force_login(agent)
     response = client.post(admin_add, form)
@@ -197,10 +187,8 @@ def test_an_employee_cannot_approve_and_another_organisation_cannot_see_the_requ
     _ask(client, customer, urgent_incident)
     ooh = OutOfHoursRequest.objects.get()
     response = _decide_in_portal(client, customer, ooh)
-    assert (
-        "error",
-        "Only the customer's representative or a contractor manager decides on out-of-hours work.",
-    ) in flash_messages(text(client.get(response.url)))
+    assert ("error", "Only the customer's representative or a contractor manager decides on "
+                     "out-of-hours work.") in flash_messages(text(client.get(response.url)))
 
     other_rep = factories.RepresentativeFactory(organisation=outsider.organisation)
     assert _decide_in_portal(client, other_rep, ooh).status_code == 404
@@ -230,11 +218,10 @@ def test_the_urgent_incident_button_asks_from_now_for_four_hours_in_one_click(
     response = client.post(reverse("billing:ooh_urgent", args=[urgent_incident.number]))
     mine = OutOfHoursRequest.objects.exclude(pk=ooh.pk).get()
     assert mine.customer_decision == Decision.APPROVED
-    assert (
-        "success",
-        "Out-of-hours work is requested and approved for your organisation; a "
-        "contractor manager approves it next.",
-    ) in flash_messages(text(client.get(response.url)))
+    assert ("success", "Out-of-hours work is requested and approved for your organisation; a "
+                       "contractor manager approves it next.") in flash_messages(
+        text(client.get(response.url))
+    )
 
 
 def test_at_night_the_one_click_window_starts_now(client, customer, urgent_incident):
@@ -259,16 +246,10 @@ def test_the_one_click_button_is_only_on_urgent_incidents(client, customer, frid
     ("start", "end", "error"),
     [
         ("2026-11-27T23:00", "2026-11-27T20:00", "The window must end after it starts."),
-        (
-            "2026-11-30T11:00",
-            "2026-11-30T15:00",
-            "The whole window is within business hours: no approval is needed for it.",
-        ),
-        (
-            "2026-11-27T20:00",
-            "2026-11-30T21:00",
-            "One request covers at most 72 hours; ask again for the rest.",
-        ),
+        ("2026-11-30T11:00", "2026-11-30T15:00",
+         "The whole window is within business hours: no approval is needed for it."),
+        ("2026-11-27T20:00", "2026-11-30T21:00",
+         "One request covers at most 72 hours; ask again for the rest."),
         ("2026-11-26T20:00", "2026-11-26T23:00", "The window has already ended."),
     ],
 )
@@ -296,10 +277,8 @@ def test_approval_doubles_time_already_logged_in_the_window_and_tells_the_sla_cl
 
     entry = services.time_entry_save(
         entry=TimeEntry(
-            ticket=urgent_incident,
-            started_at=msk(2026, 11, 27, 18),
-            duration=datetime.timedelta(hours=3),
-            description="Restarted the run",
+            ticket=urgent_incident, started_at=msk(2026, 11, 27, 18),
+            duration=datetime.timedelta(hours=3), description="Restarted the run",
             activity=Activity.INCIDENT_WORK,
         ),
         actor=agent,
@@ -308,24 +287,19 @@ def test_approval_doubles_time_already_logged_in_the_window_and_tells_the_sla_cl
     assert (entry.business_seconds, entry.unapproved_ooh_seconds) == (3600, 7200)
     assert entry.ooh_flagged
     ooh = services.ooh_request_create(
-        ticket=urgent_incident,
-        actor=representative,
-        start=msk(2026, 11, 27, 19),
-        end=msk(2026, 11, 27, 23),
-        reason="Restart",
+        ticket=urgent_incident, actor=representative, start=msk(2026, 11, 27, 19),
+        end=msk(2026, 11, 27, 23), reason="Restart",
     )
     services.ooh_request_approve(request=ooh, actor=manager)
     entry.refresh_from_db()
     assert (entry.business_seconds, entry.approved_ooh_seconds, entry.unapproved_ooh_seconds) == (
-        3600,
-        7200,
-        0,
+        3600, 7200, 0
     )
     assert not entry.ooh_flagged
     assert entry.billable_seconds == 3600 + 2 * 7200
-    assert list(ClockWindow.objects.filter(ticket=urgent_incident).values_list("start", "end")) == [
-        (ooh.start, ooh.end)
-    ]
+    assert list(
+        ClockWindow.objects.filter(ticket=urgent_incident).values_list("start", "end")
+    ) == [(ooh.start, ooh.end)]
 
 
 def test_managers_see_requests_awaiting_them_in_the_admin(
@@ -334,9 +308,8 @@ def test_managers_see_requests_awaiting_them_in_the_admin(
     _ask(client, customer, urgent_incident)
     ooh = OutOfHoursRequest.objects.get()
     client.force_login(manager)
-    page = text(
-        client.get(reverse("admin:billing_outofhoursrequest_changelist") + "?awaiting=contractor")
-    )
+    page = text(client.get(reverse("admin:billing_outofhoursrequest_changelist")
+                           + "?awaiting=contractor"))
     assert urgent_incident.number in page
     change = text(client.get(reverse("admin:billing_outofhoursrequest_change", args=[ooh.pk])))
     assert 'name="decision" value="approve"' in change
@@ -355,20 +328,14 @@ def test_every_out_of_hours_mail_renders(
 ):
     with time_machine.travel(msk(2026, 11, 27, 18), tick=False):
         first = services.ooh_request_create(
-            ticket=urgent_incident,
-            actor=customer,
-            start=msk(2026, 11, 27, 20),
-            end=msk(2026, 11, 28, 1),
-            reason="Nightly run",
+            ticket=urgent_incident, actor=customer, start=msk(2026, 11, 27, 20),
+            end=msk(2026, 11, 28, 1), reason="Nightly run",
         )
         services.ooh_request_approve(request=first, actor=representative)
         services.ooh_request_approve(request=first, actor=manager)
         second = services.ooh_request_create(
-            ticket=urgent_incident,
-            actor=agent,
-            start=msk(2026, 11, 28, 20),
-            end=msk(2026, 11, 28, 23),
-            reason="Follow-up",
+            ticket=urgent_incident, actor=agent, start=msk(2026, 11, 28, 20),
+            end=msk(2026, 11, 28, 23), reason="Follow-up",
         )
         services.ooh_request_decline(request=second, actor=manager, comment="Not needed")
     events = ["ooh_requested", "ooh_side_approved", "ooh_approved", "ooh_declined"]
@@ -388,11 +355,8 @@ def test_every_out_of_hours_mail_renders(
 def test_the_window_is_shown_in_moscow_time_in_the_mail(customer, manager, urgent_incident):
     with time_machine.travel(msk(2026, 11, 27, 18), tick=False):
         services.ooh_request_create(
-            ticket=urgent_incident,
-            actor=customer,
-            start=msk(2026, 11, 27, 20),
-            end=msk(2026, 11, 27, 23),
-            reason="Nightly run",
+            ticket=urgent_incident, actor=customer, start=msk(2026, 11, 27, 20),
+            end=msk(2026, 11, 27, 23), reason="Nightly run",
         )
     row = Notification.objects.get(event="ooh_requested", to_email=manager.email)
     mail = render_notification(row)
