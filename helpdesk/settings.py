@@ -263,7 +263,8 @@ MAIL_DEFAULT_LANGUAGE = env.str("MAIL_DEFAULT_LANGUAGE", default=LANGUAGE_CODE)
 MAIL_MESSAGE_ID_DOMAIN = env.str(
     "MAIL_MESSAGE_ID_DOMAIN", default=SUPPORT_EMAIL.rpartition("@")[2] or "helpdesk.localhost"
 )
-MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=5)
+# Transient failures are retried with backoff for this long after the mail was written.
+MAIL_RETRY_LIFETIME_HOURS = env.float("MAIL_RETRY_LIFETIME_HOURS", default=48.0)
 MAIL_RETRY_BASE_SECONDS = env.float("MAIL_RETRY_BASE_SECONDS", default=30.0)
 MAIL_RETRY_MAX_SECONDS = env.float("MAIL_RETRY_MAX_SECONDS", default=1800.0)
 MAIL_SENDING_TIMEOUT_SECONDS = env.int("MAIL_SENDING_TIMEOUT_SECONDS", default=300)
@@ -286,6 +287,16 @@ CELERY_BEAT_SCHEDULE["mail-relay"] = {
     "task": "notifications.tasks.relay_notifications",
     "schedule": 60.0,
     "options": {"expires": 55, **({"queue": MAIL_CELERY_QUEUE} if MAIL_CELERY_QUEUE else {})},
+}
+CELERY_BEAT_SCHEDULE["mail-digests"] = {
+    "task": "notifications.tasks.send_digests",
+    "schedule": 60.0,
+    "options": {"expires": 55, **({"queue": MAIL_CELERY_QUEUE} if MAIL_CELERY_QUEUE else {})},
+}
+CELERY_BEAT_SCHEDULE["mail-failures"] = {
+    "task": "accounts.tasks.report_mail_failures",
+    "schedule": 300.0,
+    "options": {"expires": 290},
 }
 # --- end notifications (outbound) ---
 

@@ -19,6 +19,7 @@ class Source(models.TextChoices):
     FILE = "file", _("Message file")
     MBOX = "mbox", _("Mbox")
     IMAP = "imap", _("IMAP mailbox")
+    PIPE = "pipe", _("Piped in by the mail server")
 
 
 class Status(models.TextChoices):

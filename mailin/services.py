@@ -21,7 +21,7 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -66,11 +66,26 @@ def inbound_receive(
     envelope_from: str | None = None,
     envelope_to: str = "",
 ) -> InboundMessage:
-    """Keep a mail once (by its Message-ID) and act on it; a repeat is returned untouched."""
+    """Keep a mail once (by its Message-ID) and act on it; a repeat is returned untouched,
+    unless its processing failed before (an outage): then it is processed again."""
     inbound, created = inbound_store(
         raw=raw, source=source, envelope_from=envelope_from, envelope_to=envelope_to
     )
-    return inbound_process(inbound=inbound) if created else inbound
+    if created or inbound_take_again(inbound=inbound):
+        return inbound_process(inbound=inbound)
+    return inbound
+
+
+def inbound_take_again(*, inbound: InboundMessage) -> bool:
+    """A mail whose processing failed with an error (a database or network outage, a bug
+    since fixed) is taken up again when it arrives again; True if it is to be processed."""
+    if inbound.status == Status.RECEIVED:
+        return True
+    return bool(
+        InboundMessage.objects.filter(
+            pk=inbound.pk, status=Status.FAILED, reason=Reason.ERROR
+        ).update(status=Status.RECEIVED, reason=Reason.NONE, detail="", processed_at=None)
+    )
 
 
 def inbound_store(
@@ -141,7 +156,9 @@ def inbound_process(*, inbound: InboundMessage) -> InboundMessage:
             )
             if locked is not None:
                 _finish(locked, _decide(locked))
-    except Exception as exc:  # a bug or an outage must not stop the other mails
+    except DatabaseError:
+        raise  # the database is down: the caller leaves the mail where it was, for later
+    except Exception as exc:  # a bug must not stop the other mails
         logger.exception("inbound #%s (%s) failed", inbound.pk, inbound.message_id)
         InboundMessage.objects.filter(pk=inbound.pk, status=Status.RECEIVED).update(
             status=Status.FAILED, reason=Reason.ERROR, detail=repr(exc)[:4000],

@@ -93,6 +93,8 @@ class NotificationAdmin(StaffOnlyMixin, admin.ModelAdmin):
                     "claimed_at",
                     "sent_at",
                     "created_at",
+                    "failure_reported_at",
+                    "digest",
                 )
             },
         ),

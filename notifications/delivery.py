@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
-from anymail.exceptions import AnymailAPIError
+from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import F, Q
@@ -21,9 +21,10 @@ from notifications.models import (
     Notification,
     NotificationStatus,
     SuppressedAddress,
+    SuppressionKind,
     SuppressionReason,
 )
-from notifications.services import dispatch
+from notifications.services import dispatch, suppression_add
 
 logger = logging.getLogger(__name__)
 
@@ -110,9 +111,14 @@ def _finish(notification: Notification, **fields) -> bool:
     )
 
 
+def retry_deadline(notification: Notification):
+    """Transient failures are retried, the way an MTA queues, until this moment."""
+    return notification.created_at + timedelta(hours=settings.MAIL_RETRY_LIFETIME_HOURS)
+
+
 def _failed_attempt(notification: Notification, exc: Exception) -> SendResult:
     error = _describe(exc)
-    if is_transient(exc) and notification.attempts < settings.MAIL_MAX_ATTEMPTS:
+    if is_transient(exc) and timezone.now() < retry_deadline(notification):
         delay = backoff_seconds(notification.attempts)
         logger.warning(
             "Notification %s: attempt %s failed (%s); again in %.0f s",
@@ -136,7 +142,19 @@ def _failed_attempt(notification: Notification, exc: Exception) -> SendResult:
         error,
     )
     _finish(notification, status=NotificationStatus.FAILED, last_error=error)
+    if refuses_the_address(exc):
+        # The server says the address does not take mail: stop mailing it (staff can clear).
+        suppression_add(
+            email=notification.to_email, reason=SuppressionKind.HARD_BOUNCE, detail=error
+        )
     return SendResult("failed")
+
+
+def refuses_the_address(exc: Exception) -> bool:
+    """A permanent refusal of the recipient itself (5xx for the address)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return any(500 <= code < 600 for code, _msg in exc.recipients.values())
+    return isinstance(exc, AnymailRecipientsRefused)
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -150,6 +168,8 @@ def backoff_seconds(attempts: int) -> float:
 
 def is_transient(exc: Exception) -> bool:
     """Worth another try: the network, a 4xx from SMTP, a 429 or 5xx from an ESP's API."""
+    if isinstance(exc, AnymailRecipientsRefused):
+        return False
     if isinstance(exc, AnymailAPIError):
         return exc.status_code is None or exc.status_code == 429 or exc.status_code >= 500
     if isinstance(exc, smtplib.SMTPRecipientsRefused):

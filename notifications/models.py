@@ -1,8 +1,8 @@
 """The mail outbox, the addresses we no longer mail, and each person's mail preference.
 
 A ``Notification`` row is one mail to one address. It is written in the same database
-transaction as the event that causes it (``notifications.receivers``) and delivered after
-commit by a Celery task; its status is the truth about that mail (see
+transaction as the event that causes it (``tickets.notify``, ``notifications.api``) and
+delivered after commit by a Celery task; its status is the truth about that mail (see
 ``notifications.services`` for the delivery guarantees).
 """
 
@@ -26,6 +26,7 @@ class Event(models.TextChoices):
     SLA_AT_RISK = "sla_at_risk", _("SLA at risk")
     SLA_BREACHED = "sla_breached", _("SLA breached")
     AUTO_CLOSE_WARNING = "auto_close_warning", _("Auto-close warning")
+    DIGEST = "digest", _("Updates in one mail (over a cap)")
 
 
 class Audience(models.TextChoices):
@@ -42,6 +43,8 @@ class NotificationStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
     SUPPRESSED = "suppressed", _("Suppressed")
+    HELD = "held", _("Held for a digest")
+    DIGESTED = "digested", _("Sent in a digest")
 
 
 class SuppressionReason(models.TextChoices):
@@ -114,6 +117,21 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    failure_reported_at = models.DateTimeField(
+        _("failure reported at"),
+        null=True,
+        blank=True,
+        help_text=_("When the managers were told that this mail could not be sent."),
+    )
+    digest = models.ForeignKey(
+        "self",
+        verbose_name=_("sent in the digest"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="digested",
+        help_text=_("Over a cap, this mail went out as part of that digest."),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -131,6 +149,10 @@ class Notification(models.Model):
                 fields=["ticket", "to_email", "created_at"], name="notification_ticket_cap_idx"
             ),
             models.Index(fields=["to_email", "created_at"], name="notification_address_cap_idx"),
+            # The digests: rows held over a cap.
+            models.Index(
+                fields=["created_at"], name="notification_held_idx", condition=Q(status="held")
+            ),
         ]
 
     def __str__(self) -> str:

@@ -26,6 +26,7 @@ TEMPLATE_DIR = "notifications/email"
 # The ticket mails; other features' events (notifications.api) may have none.
 TICKET_EVENTS = frozenset(Event.values)
 SUBJECT_MAX = 255
+DIGEST_TEXT_MAX = 1000
 
 
 class RenderRefused(Exception):
@@ -147,6 +148,8 @@ def _event_facts(notification: Notification) -> dict:
         Event.NEW_TICKET,
     ):
         extra["due"] = notification.ticket.reaction_due
+    if notification.event == Event.DIGEST:
+        extra["items"] = _digest_items(notification)
     if facts.get("clock"):
         extra["clock_label"] = (
             pgettext("SLA deadline of the", "reaction")
@@ -154,6 +157,23 @@ def _event_facts(notification: Notification) -> dict:
             else pgettext("SLA deadline of the", "resolution")
         )
     return extra
+
+
+def _digest_items(notification: Notification) -> list[dict]:
+    """What each mail held over the cap would have said, in a line or a paragraph."""
+    items = []
+    rows = Notification.objects.filter(digest=notification).order_by("created_at", "pk")
+    for row in rows:
+        facts = row.context
+        item = {"event": row.get_event_display(), "at": row.created_at, "text": ""}
+        if facts.get("comment_id"):
+            comment = _comment(row, facts["comment_id"])
+            item["author"] = comment.author.get_full_name()
+            item["text"] = comment.body[:DIGEST_TEXT_MAX]
+        elif "new" in facts:
+            item["text"] = f"{_label(row, facts.get('old'))} → {_label(row, facts['new'])}"
+        items.append(item)
+    return items
 
 
 def _comment(notification: Notification, comment_id: int):

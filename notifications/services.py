@@ -6,10 +6,13 @@ side (``Audience``), and whether the mail is essential. What it guarantees:
 
 - Each side hears only of what it may see (``_may_receive``, the last guard).
 - A person who muted non-essential mail still gets the essential.
-- Caps against storms: per window of ``MAIL_CAP_WINDOW_MINUTES``, at most
-  ``MAIL_CAP_PER_TICKET`` mails about one ticket to one address and ``MAIL_CAP_PER_ADDRESS``
-  mails to one address. A mail over a cap, to a muted person or to a suppressed address is
-  still written, as ``suppressed`` with the reason, so staff can see why nothing came.
+- Caps protect against loops, not against work: per window of ``MAIL_CAP_WINDOW_MINUTES``,
+  at most ``MAIL_CAP_PER_TICKET`` automatic mails about one ticket to one address and
+  ``MAIL_CAP_PER_ADDRESS`` to one address. Essential mail is never capped. A non-essential
+  mail over a cap is ``held`` and goes out in one digest per ticket and address when the
+  window ends (``notifications.digests``); nothing over a cap is dropped.
+- A mail to a muted person (non-essential) or to a suppressed address is still written,
+  as ``suppressed`` with the reason, so staff can see why nothing came.
 
 Delivery (the claim, retries, the relay): ``notifications.delivery``.
 """
@@ -115,7 +118,8 @@ def _recent_counts(ticket, emails: list[str]) -> tuple[dict, dict]:
     since = timezone.now() - timedelta(minutes=settings.MAIL_CAP_WINDOW_MINUTES)
     recent = (
         Notification.objects.filter(created_at__gte=since, to_email__in=emails)
-        .exclude(status=NotificationStatus.SUPPRESSED)
+        .exclude(status__in=[NotificationStatus.SUPPRESSED, NotificationStatus.HELD])
+        .exclude(event=Event.DIGEST)
         .order_by()
     )
     per_address = dict(recent.values_list("to_email").annotate(n=Count("id")))
@@ -127,17 +131,34 @@ def _recent_counts(ticket, emails: list[str]) -> tuple[dict, dict]:
     return per_ticket, per_address
 
 
+def is_essential(recipient: Recipient, event: str) -> bool:
+    return recipient.essential or event in ESSENTIAL_EVENTS
+
+
 def _suppression(r, *, event, suppressed, muted, per_ticket, per_address) -> str:
     if r.email in suppressed:
         return SuppressionReason.ADDRESS
-    essential = r.essential or event in ESSENTIAL_EVENTS
-    if not essential and r.user is not None and r.user.pk in muted:
+    if is_essential(r, event):
+        return ""
+    if r.user is not None and r.user.pk in muted:
         return SuppressionReason.MUTED
     if per_ticket.get(r.email, 0) >= settings.MAIL_CAP_PER_TICKET:
         return SuppressionReason.TICKET_CAP
     if per_address.get(r.email, 0) >= settings.MAIL_CAP_PER_ADDRESS:
         return SuppressionReason.ADDRESS_CAP
     return ""
+
+
+CAP_REASONS = frozenset({SuppressionReason.TICKET_CAP, SuppressionReason.ADDRESS_CAP})
+
+
+def _status_for(reason: str) -> str:
+    """Over a cap: held for the digest; muted or suppressed: not sent; else pending."""
+    if not reason:
+        return NotificationStatus.PENDING
+    if reason in CAP_REASONS:
+        return NotificationStatus.HELD
+    return NotificationStatus.SUPPRESSED
 
 
 def outbox_write(
@@ -182,7 +203,7 @@ def outbox_write(
                 language=r.language,
                 audience=r.audience,
                 context=context,
-                status=NotificationStatus.SUPPRESSED if reason else NotificationStatus.PENDING,
+                status=_status_for(reason),
                 suppressed_reason=reason,
                 message_id=new_message_id(ticket),
             )

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from notifications import delivery
+from notifications import delivery, digests
 
 
 def _route() -> dict:
@@ -32,3 +32,9 @@ def send_notification(self, notification_id: int):
 def relay_notifications():
     """Every minute (beat): queue the rows no task is carrying."""
     delivery.notifications_relay()
+
+
+@shared_task(ignore_result=True)
+def send_digests():
+    """Every minute (beat): mail held over a cap goes out as one digest per ticket."""
+    digests.digests_run()

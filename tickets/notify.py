@@ -13,9 +13,10 @@ Who gets a mail (PRODUCT.md "E-mail, both ways", "People and roles"):
 - Nobody is mailed about their own action, except the answers to it: the confirmation of
   a filed ticket, a refused reopen.
 - Internal notes go to the contractor side only; the renderer refuses them for anyone else.
-- A person who muted non-essential mail still gets the essential: the confirmation of a
-  filed ticket, a rejection, a refused reopen, a priority change (the rules say the
-  customer is e-mailed about it), an SLA breach, and the alert of an Urgent ticket.
+- Essential mail is never muted and never capped: the confirmation of a filed ticket,
+  the alerts to support of a new ticket and of a customer's reply, a rejection, a refused
+  reopen, a priority change (the rules say the customer is e-mailed about it), an SLA
+  breach, and an Urgent ticket's alert, which reaches the managers as well as triage.
 """
 
 import logging
@@ -122,7 +123,7 @@ def _both_sides(ticket: Ticket, actor: User | None) -> list[Recipient]:
 
 def notify_ticket_filed(*, ticket: Ticket, actor: User | None) -> None:
     """Confirm a filed ticket to its requester (and tell the representatives); alert the
-    contractor's triage at once, marked when the incident is Urgent."""
+    contractor's triage at once, and for an Urgent incident the managers too, marked."""
     urgent = ticket.priority == Priority.URGENT
     # The requester's confirmation answers their own action; others hear of someone else's.
     customer = [
@@ -137,7 +138,9 @@ def notify_ticket_filed(*, ticket: Ticket, actor: User | None) -> None:
         recipients=customer,
         context={"urgent": urgent},
     )
-    triage = [replace(r, essential=urgent) for r in _without(_triage(), actor)]
+    # Support hears of every new ticket (never capped); of an Urgent one the managers too.
+    alerted = _triage() + (_managers() if urgent else [])
+    triage = [replace(r, essential=True) for r in _without(alerted, actor)]
     outbox_write(
         event=Event.NEW_TICKET,
         ticket=ticket,
@@ -164,6 +167,13 @@ def notify_comment(*, comment, actor: User | None) -> None:
         )
         return
     recipients = _merge_into_status_mails(comment, actor, _both_sides(ticket, actor))
+    if comment.author.is_customer:
+        # A customer's reply always reaches the contractor side: a flood on the customer
+        # side can never silence support.
+        recipients = [
+            replace(r, essential=True) if r.audience == Audience.CONTRACTOR else r
+            for r in recipients
+        ]
     outbox_write(
         event=Event.COMMENT,
         ticket=ticket,

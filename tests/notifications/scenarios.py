@@ -4,7 +4,8 @@ import datetime
 
 from django.utils import timezone
 
-from notifications.models import Event, Notification
+from notifications.digests import _digest
+from notifications.models import Event, Notification, NotificationStatus
 from tests import factories
 from tests.helpers import drive_to
 from tickets import notify as ticket_mail
@@ -50,6 +51,14 @@ def every_event(*, customer, agent, second_agent, manager, tag: str = "") -> dic
     ticket_mail.notify_auto_close_warning(
         ticket=resolved, close_at=timezone.now() + datetime.timedelta(days=3)
     )
+    # Two of the customer's mails about the urgent ticket as if over a cap: one digest.
+    held = Notification.objects.filter(
+        ticket=urgent, to_email=customer.email, event__in=[Event.COMMENT, Event.STATUS_CHANGED]
+    ).order_by("pk")[:2]
+    Notification.objects.filter(pk__in=[r.pk for r in held]).update(
+        status=NotificationStatus.HELD, suppressed_reason="ticket_cap"
+    )
+    _digest(customer.email, urgent.pk)
     return {"urgent": urgent, "rejected": rejected, "closed": closed, "resolved": resolved}
 
 

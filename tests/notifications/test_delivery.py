@@ -209,16 +209,37 @@ def test_a_permanent_failure_fails_at_once(confirmation, flaky, error):
     assert delivery.notification_send(notification_id=confirmation.pk).outcome == "skipped"
 
 
-def test_after_the_last_attempt_the_row_is_failed_with_its_error(confirmation, flaky, settings):
-    settings.MAIL_MAX_ATTEMPTS = 3
+def test_transient_failures_retry_for_the_lifetime_then_the_row_is_failed(
+    confirmation, flaky, settings, time_machine
+):
+    settings.MAIL_RETRY_LIFETIME_HOURS = 48
     flaky.extend([smtplib.SMTPDataError(451, b"busy")] * 3)
-    outcomes = [
-        delivery.notification_send(notification_id=confirmation.pk).outcome for _ in range(3)
-    ]
-    assert outcomes == ["retry", "retry", "failed"]
+    time_machine.move_to(confirmation.created_at + datetime.timedelta(hours=1), tick=False)
+    assert delivery.notification_send(notification_id=confirmation.pk).outcome == "retry"
+    time_machine.move_to(confirmation.created_at + datetime.timedelta(hours=47), tick=False)
+    assert delivery.notification_send(notification_id=confirmation.pk).outcome == "retry"
+    time_machine.move_to(confirmation.created_at + datetime.timedelta(hours=48), tick=False)
+    assert delivery.notification_send(notification_id=confirmation.pk).outcome == "failed"
     row = reload(confirmation)
     assert (row.status, row.attempts) == (NotificationStatus.FAILED, 3)
     assert "451" in row.last_error and outbox.outbox == []
+
+
+def test_a_refused_address_fails_at_once_and_is_suppressed(confirmation, flaky):
+    from notifications.models import SuppressedAddress
+
+    flaky.append(smtplib.SMTPRecipientsRefused({confirmation.to_email: (550, b"No such user")}))
+    assert delivery.notification_send(notification_id=confirmation.pk).outcome == "failed"
+    suppressed = SuppressedAddress.objects.active().get(email=confirmation.to_email)
+    assert suppressed.reason == SuppressionKind.HARD_BOUNCE and "550" in suppressed.detail
+
+
+def test_a_permanent_error_that_is_not_the_address_suppresses_nothing(confirmation, flaky):
+    from notifications.models import SuppressedAddress
+
+    flaky.append(smtplib.SMTPDataError(554, b"5.7.1 Rejected"))
+    assert delivery.notification_send(notification_id=confirmation.pk).outcome == "failed"
+    assert not SuppressedAddress.objects.exists()
 
 
 def test_backoff_grows_exponentially_up_to_the_cap(settings):
@@ -279,3 +300,23 @@ def test_a_failed_row_can_be_resent_and_a_sent_one_cannot(
     delivery.notification_send(notification_id=row.pk)
     assert not delivery.notification_resend(notification=row)
     assert len(outbox.outbox) == 1
+
+
+def test_the_managers_hear_once_of_mail_that_finally_failed(confirmation, flaky, manager):
+    from accounts.mail_failures import mail_failures_report
+
+    flaky.append(smtplib.SMTPDataError(554, b"5.7.1 Rejected"))
+    delivery.notification_send(notification_id=confirmation.pk)
+    assert mail_failures_report() == 1
+    report = Notification.objects.get(event="mail_failed")
+    assert (report.to_email, report.status, report.context["count"]) == (
+        manager.email,
+        NotificationStatus.PENDING,
+        1,
+    )
+    assert report.context["items"][0]["to"] == confirmation.to_email
+    assert mail_failures_report() == 0  # reported once
+
+    # A report that fails in turn is not reported: no loop while the server is down.
+    Notification.objects.filter(pk=report.pk).update(status=NotificationStatus.FAILED)
+    assert mail_failures_report() == 0

@@ -70,16 +70,23 @@ def test_no_agents_means_the_managers_get_the_alert(customer, manager):
     assert to(Event.NEW_TICKET) == [manager.email]
 
 
-def test_an_urgent_incident_alert_is_essential_even_when_muted(customer, agent):
+def test_new_ticket_alerts_are_essential_even_when_muted(customer, agent):
     mail.preference_set_muted(user=agent, muted=True)
     factories.TicketFactory(requester=customer, priority=Priority.NORMAL)
     factories.TicketFactory(requester=customer, priority=Priority.URGENT)
     alerts = Notification.objects.filter(event=Event.NEW_TICKET).order_by("pk")
     assert [(a.context["urgent"], a.status) for a in alerts] == [
-        (False, NotificationStatus.SUPPRESSED),
+        (False, NotificationStatus.PENDING),
         (True, NotificationStatus.PENDING),
     ]
-    assert alerts[0].suppressed_reason == SuppressionReason.MUTED
+
+
+def test_an_urgent_incident_alerts_the_managers_as_well_as_the_agents(customer, agent, manager):
+    factories.TicketFactory(requester=customer, priority=Priority.NORMAL)
+    assert to(Event.NEW_TICKET) == [agent.email]
+    Notification.objects.all().delete()
+    factories.TicketFactory(requester=customer, priority=Priority.URGENT)
+    assert to(Event.NEW_TICKET) == sorted([agent.email, manager.email])
 
 
 def test_an_agent_filing_for_a_customer_is_not_alerted_of_it(customer, agent, second_agent):
@@ -239,9 +246,13 @@ def test_a_cleared_address_gets_mail_again(customer, manager):
     assert SuppressedAddress.objects.get().cleared_by == manager
 
 
-def test_more_than_ten_mails_about_a_ticket_in_ten_minutes_are_suppressed(
-    customer, agent, second_agent
+def test_more_than_ten_mails_about_a_ticket_in_ten_minutes_are_held_for_one_digest(
+    customer, agent, second_agent, time_machine
 ):
+    from notifications.digests import digests_run
+    from notifications.rendering import render_notification
+
+    time_machine.move_to("2026-11-23 12:00:00+03:00", tick=False)
     ticket = factories.TicketFactory(requester=customer)
     services.ticket_accept(ticket=ticket, actor=agent)  # filed + accepted: 2 mails so far
     for n in range(10):
@@ -249,7 +260,41 @@ def test_more_than_ten_mails_about_a_ticket_in_ten_minutes_are_suppressed(
 
     rows = list(Notification.objects.filter(to_email=customer.email).order_by("pk"))
     assert [r.status for r in rows].count(NotificationStatus.PENDING) == 10
-    assert [r.suppressed_reason for r in rows[10:]] == [SuppressionReason.TICKET_CAP] * 2
+    assert [(r.status, r.suppressed_reason) for r in rows[10:]] == [
+        (NotificationStatus.HELD, SuppressionReason.TICKET_CAP)
+    ] * 2
+    assert digests_run() == 0  # the window has not ended yet
+
+    time_machine.move_to("2026-11-23 12:10:30+03:00", tick=False)
+    assert digests_run() == 2  # the customer's, and the assignee's of the colleague's notes
+    assert digests_run() == 0  # once
+    digest = Notification.objects.get(event=Event.DIGEST, to_email=customer.email)
+    assert (digest.to_email, digest.ticket, digest.status) == (
+        customer.email,
+        ticket,
+        NotificationStatus.PENDING,
+    )
+    held = Notification.objects.filter(digest=digest)
+    assert {r.status for r in held} == {NotificationStatus.DIGESTED} and held.count() == 2
+    mail_text = render_notification(digest).text
+    assert "2 more updates" in mail_text or "There were 2 more updates" in mail_text
+    assert "Update 8" in mail_text and "Update 9" in mail_text
+
+
+def test_a_customer_flood_never_silences_support(customer, agent, settings):
+    settings.MAIL_CAP_PER_TICKET = 2
+    settings.MAIL_CAP_PER_ADDRESS = 3
+    ticket = factories.TicketFactory(requester=customer)
+    services.ticket_accept(ticket=ticket, actor=agent)
+    for n in range(6):
+        services.comment_add(ticket=ticket, author=customer, body=f"Any news? {n}")
+    for n in range(4):
+        factories.TicketFactory(requester=customer, subject=f"Also broken {n}")
+    to_agent = Notification.objects.filter(to_email=agent.email)
+    assert to_agent.filter(event=Event.COMMENT, status=NotificationStatus.PENDING).count() == 6
+    assert to_agent.filter(event=Event.NEW_TICKET, status=NotificationStatus.PENDING).count() == 5
+    confirmations = Notification.objects.filter(event=Event.TICKET_FILED, to_email=customer.email)
+    assert {c.status for c in confirmations} == {NotificationStatus.PENDING}
 
 
 def test_the_cap_lifts_when_the_window_has_passed(
@@ -269,10 +314,12 @@ def test_the_cap_lifts_when_the_window_has_passed(
 
 def test_the_per_address_cap_counts_every_ticket(customer, agent, settings):
     settings.MAIL_CAP_PER_ADDRESS = 3
-    for _ in range(4):
-        factories.TicketFactory(requester=customer)
+    tickets = [factories.TicketFactory(requester=customer) for _ in range(2)]
+    for ticket in tickets:  # the confirmations are essential but count towards the cap
+        services.ticket_accept(ticket=ticket, actor=agent)
     rows = Notification.objects.filter(to_email=customer.email).order_by("pk")
     assert [r.suppressed_reason for r in rows] == ["", "", "", SuppressionReason.ADDRESS_CAP]
+    assert rows.last().status == NotificationStatus.HELD
 
 
 def test_sla_at_risk_warns_the_assignee_and_a_breach_also_the_managers(customer, agent, manager):

@@ -1,17 +1,27 @@
-"""python manage.py fetch_mail [PATH ...] [--mbox FILE] [--imap] [--done-dir DIR]
+"""python manage.py fetch_mail [PATH ...] [-] [--mbox FILE] [--imap] [--done-dir DIR]
 
 Reads inbound mail when the provider's webhook is not the way in (or the web system
 was down) and acts on each message once. Safe from cron: a second run while one is
-going does nothing; a message already stored (same Message-ID) is skipped.
+going does nothing; a message already stored (same Message-ID) is skipped, unless its
+processing failed before (then it is processed again). ``-`` reads one message from
+standard input, so a mail transfer agent can pipe mail in.
+
+With the database unreachable it exits with 75 (EX_TEMPFAIL, what an MTA retries) and
+leaves every message where it was: nothing is marked seen, moved or deleted.
 """
 
 import logging
+import sys
 from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from mailin import sources
-from mailin.services import inbound_process, inbound_resume_stuck, inbound_store
+from mailin.models import Source
+from mailin.services import inbound_process, inbound_resume_stuck, inbound_store, inbound_take_again
+
+EX_TEMPFAIL = 75
 
 logger = logging.getLogger("mailin")
 
@@ -20,19 +30,26 @@ class Command(BaseCommand):
     help = "Read .eml files or directories, mbox files or the IMAP mailbox into tickets."
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="*", help=".eml files, or directories of them")
+        parser.add_argument(
+            "paths", nargs="*", help=".eml files, directories of them, or - for standard input"
+        )
         parser.add_argument("--mbox", action="append", default=[], help="an mbox file")
         parser.add_argument("--imap", action="store_true", help="the INBOUND_IMAP_* mailbox")
         parser.add_argument("--done-dir", help="move each .eml file here once it is stored")
 
     def handle(self, *args, paths, mbox, imap, done_dir, **options):
         if not (paths or mbox or imap):
-            raise CommandError("Name .eml files or directories, --mbox FILE, or --imap.")
-        with sources.fetch_lock() as held:
-            if not held:
-                self.stdout.write("Another fetch_mail run is going; this one does nothing.")
-                return
-            counts = self._run(paths=paths, mbox=mbox, imap=imap, done_dir=done_dir)
+            raise CommandError("Name .eml files or directories, -, --mbox FILE, or --imap.")
+        try:
+            with sources.fetch_lock() as held:
+                if not held:
+                    self.stdout.write("Another fetch_mail run is going; this one does nothing.")
+                    return
+                counts = self._run(paths=paths, mbox=mbox, imap=imap, done_dir=done_dir)
+        except DatabaseError as exc:
+            logger.error("fetch_mail: the database is unreachable (%s); try again later", exc)
+            self.stderr.write(f"The database is unreachable; nothing was taken: {exc}")
+            sys.exit(EX_TEMPFAIL)
         summary = ", ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "none"
         self.stdout.write(f"Processed {sum(counts.values())} message(s) ({summary}).")
 
@@ -42,6 +59,9 @@ class Command(BaseCommand):
         if resumed:
             self.stdout.write(f"Processed {resumed} message(s) an interrupted run had left.")
         readers = []
+        if "-" in paths:
+            readers.append(iter([sources.RawMail(sys.stdin.buffer.read(), Source.PIPE, "stdin")]))
+            paths = [path for path in paths if path != "-"]
         if paths:
             readers.append(sources.message_files(paths, done_dir=done_dir))
         readers += [sources.mbox_messages(path) for path in mbox]
@@ -58,7 +78,8 @@ class Command(BaseCommand):
     def _one(self, mail: sources.RawMail) -> str:
         inbound, created = inbound_store(raw=mail.raw, source=mail.source)
         outcome = "duplicate"
-        if created:
+        if created or inbound_take_again(inbound=inbound):
+            created = True
             inbound = inbound_process(inbound=inbound)
             outcome = inbound.status
         try:
