@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.models import Event, Notification, NotificationStatus
+from notifications.models import Event, Notification, NotificationStatus, SuppressionReason
 from notifications.services import dispatch, new_message_id
 
 logger = logging.getLogger(__name__)
@@ -27,6 +27,7 @@ def digests_run(*, now=None) -> int:
     due_before = now - timedelta(minutes=settings.MAIL_CAP_WINDOW_MINUTES)
     groups = (
         Notification.objects.filter(status=NotificationStatus.HELD, created_at__lte=due_before)
+        .exclude(suppressed_reason=SuppressionReason.DAILY)
         .order_by()
         .values_list("to_email", "ticket_id")
         .distinct()
@@ -37,13 +38,32 @@ def digests_run(*, now=None) -> int:
     return written
 
 
-def _digest(to_email: str, ticket_id: int | None) -> int:
-    with transaction.atomic():
-        held = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(status=NotificationStatus.HELD, to_email=to_email, ticket_id=ticket_id)
-            .order_by("created_at", "pk")
+def daily_digests_run() -> int:
+    """Once a day (beat, REPRESENTATIVE_DIGEST_HOUR): each representative gets one mail
+    with what happened on colleagues' tickets since the last one."""
+    addresses = (
+        Notification.objects.filter(
+            status=NotificationStatus.HELD, suppressed_reason=SuppressionReason.DAILY
         )
+        .order_by()
+        .values_list("to_email", flat=True)
+        .distinct()
+    )
+    return sum(_digest(to_email, None, daily=True) for to_email in list(addresses))
+
+
+def _digest(to_email: str, ticket_id: int | None, *, daily: bool = False) -> int:
+    with transaction.atomic():
+        held = Notification.objects.select_for_update(skip_locked=True).filter(
+            status=NotificationStatus.HELD, to_email=to_email
+        )
+        if daily:
+            held = held.filter(suppressed_reason=SuppressionReason.DAILY)
+        else:
+            held = held.filter(ticket_id=ticket_id).exclude(
+                suppressed_reason=SuppressionReason.DAILY
+            )
+        held = list(held.order_by("created_at", "pk"))
         if not held:
             return 0
         first = held[0]
@@ -54,8 +74,9 @@ def _digest(to_email: str, ticket_id: int | None) -> int:
             to_email=to_email,
             language=first.language,
             audience=first.audience,
-            context={"items": [row.pk for row in held]},
-            message_id=new_message_id(first.ticket),
+            context={"items": [row.pk for row in held], "daily": daily},
+            message_id=new_message_id(None if daily else first.ticket),
+            essential=True,
         )
         Notification.objects.filter(pk__in=[row.pk for row in held]).update(
             status=NotificationStatus.DIGESTED, digest=digest

@@ -52,6 +52,7 @@ class SuppressionReason(models.TextChoices):
     ADDRESS = "address", _("The address is suppressed (bounce or complaint)")
     TICKET_CAP = "ticket_cap", _("Too many mails about this ticket to this address")
     ADDRESS_CAP = "address_cap", _("Too many mails to this address")
+    DAILY = "daily", _("Kept for the representative's daily digest")
 
 
 class Notification(models.Model):
@@ -117,6 +118,11 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    essential = models.BooleanField(
+        _("essential"),
+        default=False,
+        help_text=_("Never capped or muted, and sent without an unsubscribe link."),
+    )
     failure_reported_at = models.DateTimeField(
         _("failure reported at"),
         null=True,
@@ -220,6 +226,15 @@ class NotificationPreference(models.Model):
         help_text=_(
             "Only essential mail is sent: the confirmation of a filed ticket, a rejection, "
             "a refused reopen, a priority change and an SLA breach."
+        ),
+    )
+
+    representative_immediate = models.BooleanField(
+        _("colleagues' tickets at once"),
+        default=False,
+        help_text=_(
+            "For representatives: mail about colleagues' tickets at once instead of in one "
+            "daily digest. Your own tickets are always mailed at once."
         ),
     )
 

@@ -20,7 +20,7 @@ from django.utils.translation import pgettext
 from core.markdown import render_markdown
 from notifications.models import Audience, Event, Notification, NotificationStatus
 from notifications.services import thread_root_id
-from notifications.tokens import reply_address
+from notifications.tokens import reply_address, unsubscribe_token
 
 TEMPLATE_DIR = "notifications/email"
 # The ticket mails; other features' events (notifications.api) may have none.
@@ -99,6 +99,8 @@ def mail_context(notification: Notification) -> dict:
     if ticket is not None:
         _check_may_see(notification)
         context.update(_ticket_context(notification))
+    elif notification.event == Event.DIGEST and notification.context.get("daily"):
+        pass  # each item is checked on its own ticket (_digest_items)
     elif notification.audience == Audience.CUSTOMER or notification.event in TICKET_EVENTS:
         raise RenderRefused(f"notification {notification.pk} has no ticket (deleted?)")
     context.update(_event_facts(notification))
@@ -165,7 +167,12 @@ def _digest_items(notification: Notification) -> list[dict]:
     rows = Notification.objects.filter(digest=notification).order_by("created_at", "pk")
     for row in rows:
         facts = row.context
+        if row.ticket is None:
+            continue  # the ticket was deleted meanwhile
+        _check_may_see(row)
         item = {"event": row.get_event_display(), "at": row.created_at, "text": ""}
+        item["ticket"] = row.ticket
+        item["ticket_url"] = _ticket_url(row.ticket, contractor=False)
         if facts.get("comment_id"):
             comment = _comment(row, facts["comment_id"])
             item["author"] = comment.author.get_full_name()
@@ -230,35 +237,54 @@ def build_message(notification: Notification) -> EmailMultiAlternatives:
     return message
 
 
+# A References header names the root and at most this many earlier mails of the thread.
+REFERENCES_KEPT = 20
+
+
 def headers_for(notification: Notification) -> dict:
-    """Threading (one ticket, one thread), and the marks that keep auto-responders quiet."""
+    """Threading as a mail client does it (In-Reply-To the previous mail of the ticket to
+    this person, References growing from the ticket's root), the marks that keep
+    auto-responders and loops quiet, and a one-click unsubscribe on non-essential mail."""
     headers = {
         "Message-ID": notification.message_id,
         "Auto-Submitted": "auto-generated",
         "X-Auto-Response-Suppress": "All",
+        "X-Loop": settings.SUPPORT_EMAIL,
     }
     ticket = notification.ticket
     if ticket is not None:
         root = thread_root_id(ticket)
-        parent = _first_mail_to(notification) or root
-        headers["In-Reply-To"] = parent
-        headers["References"] = " ".join(dict.fromkeys([root, parent]))
+        earlier = _earlier_mails_to(notification)
+        headers["In-Reply-To"] = earlier[-1] if earlier else root
+        headers["References"] = " ".join(dict.fromkeys([root, *earlier[-REFERENCES_KEPT:]]))
         headers["X-Helpdesk-Ticket"] = ticket.number
+    unsubscribe = unsubscribe_url(notification)
+    if unsubscribe:
+        headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     if is_urgent_alert(notification):
         headers.update({"Importance": "high", "X-Priority": "1 (Highest)", "Priority": "urgent"})
     return headers
 
 
-def _first_mail_to(notification: Notification) -> str | None:
-    """The Message-ID of the ticket's first mail this address received, if any."""
-    return (
+def _earlier_mails_to(notification: Notification) -> list[str]:
+    """The Message-IDs of the ticket's mails this address received before, oldest first."""
+    ids = (
         Notification.objects.filter(
             ticket_id=notification.ticket_id,
             to_email=notification.to_email,
             status=NotificationStatus.SENT,
             pk__lt=notification.pk,
         )
-        .order_by("pk")
-        .values_list("message_id", flat=True)
-        .first()
+        .order_by("-pk")
+        .values_list("message_id", flat=True)[:REFERENCES_KEPT]
     )
+    return list(reversed(ids))
+
+
+def unsubscribe_url(notification: Notification) -> str:
+    """RFC 8058 one-click mute of non-essential mail, for a person with an account."""
+    if notification.essential or notification.recipient_id is None:
+        return ""
+    token = unsubscribe_token(notification.recipient_id)
+    return _absolute(reverse("mail_unsubscribe", args=[token]))

@@ -57,6 +57,7 @@ class Recipient:
     audience: str
     user: object = None  # the account, when the address has one
     essential: bool = False
+    daily: bool = False  # non-essential mail waits for the daily digest
 
 
 def language_of(code: str | None) -> str:
@@ -108,7 +109,10 @@ def _unique(recipients: list[Recipient]) -> list[Recipient]:
     seen: dict[str, Recipient] = {}
     for r in recipients:
         if r.email in seen:
-            seen[r.email] = replace(seen[r.email], essential=seen[r.email].essential or r.essential)
+            held = seen[r.email]
+            seen[r.email] = replace(
+                held, essential=held.essential or r.essential, daily=held.daily and r.daily
+            )
         else:
             seen[r.email] = r
     return list(seen.values())
@@ -142,6 +146,8 @@ def _suppression(r, *, event, suppressed, muted, per_ticket, per_address) -> str
         return ""
     if r.user is not None and r.user.pk in muted:
         return SuppressionReason.MUTED
+    if r.daily:
+        return SuppressionReason.DAILY
     if per_ticket.get(r.email, 0) >= settings.MAIL_CAP_PER_TICKET:
         return SuppressionReason.TICKET_CAP
     if per_address.get(r.email, 0) >= settings.MAIL_CAP_PER_ADDRESS:
@@ -149,7 +155,9 @@ def _suppression(r, *, event, suppressed, muted, per_ticket, per_address) -> str
     return ""
 
 
-CAP_REASONS = frozenset({SuppressionReason.TICKET_CAP, SuppressionReason.ADDRESS_CAP})
+CAP_REASONS = frozenset(
+    {SuppressionReason.TICKET_CAP, SuppressionReason.ADDRESS_CAP, SuppressionReason.DAILY}
+)
 
 
 def _status_for(reason: str) -> str:
@@ -204,6 +212,7 @@ def outbox_write(
                 audience=r.audience,
                 context=context,
                 status=_status_for(reason),
+                essential=is_essential(r, event),
                 suppressed_reason=reason,
                 message_id=new_message_id(ticket),
             )
@@ -266,6 +275,22 @@ def preference_set_language(*, user, language: str) -> None:
     if language in {code for code, _name in settings.LANGUAGES} and user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+
+
+def preference_set_representative_immediate(*, user, immediate: bool) -> None:
+    """A representative takes colleagues' ticket mail at once, or in the daily digest."""
+    NotificationPreference.objects.update_or_create(
+        user=user, defaults={"representative_immediate": immediate}
+    )
+
+
+def immediate_user_ids(user_ids) -> set[int]:
+    """Of these people, those who asked for colleagues' ticket mail at once."""
+    return set(
+        NotificationPreference.objects.filter(
+            user_id__in=list(user_ids), representative_immediate=True
+        ).values_list("user_id", flat=True)
+    )
 
 
 def preference_set_muted(*, user, muted: bool) -> NotificationPreference:

@@ -38,3 +38,9 @@ def relay_notifications():
 def send_digests():
     """Every minute (beat): mail held over a cap goes out as one digest per ticket."""
     digests.digests_run()
+
+
+@shared_task(ignore_result=True)
+def send_daily_digests():
+    """Once a day (beat): representatives get colleagues' ticket mail in one digest."""
+    digests.daily_digests_run()

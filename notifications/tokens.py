@@ -8,6 +8,7 @@ upper case and the signature is hex, so an MTA that lower-cases local parts does
 from email.utils import parseaddr
 
 from django.conf import settings
+from django.core import signing
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 _SALT = "notifications.tokens.reply_address"
@@ -45,3 +46,19 @@ def ticket_number_from_address(address: str) -> str | None:
     if not constant_time_compare(signature.lower(), _signature(number)):
         return None
     return number
+
+
+_UNSUBSCRIBE_SALT = "notifications.tokens.unsubscribe"
+
+
+def unsubscribe_token(user_id: int) -> str:
+    """The signed id in a mail's one-click unsubscribe link (it mutes non-essential mail)."""
+    return signing.dumps(user_id, salt=_UNSUBSCRIBE_SALT, compress=False)
+
+
+def user_id_from_unsubscribe_token(token: str) -> int | None:
+    try:
+        value = signing.loads(token, salt=_UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return value if isinstance(value, int) else None

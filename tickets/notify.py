@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from notifications.models import Audience, Event, Notification, NotificationStatus
-from notifications.services import Recipient, outbox_write, person
+from notifications.services import Recipient, immediate_user_ids, outbox_write, person
 from tickets.models import Priority, Status, Ticket
 
 logger = logging.getLogger(__name__)
@@ -43,18 +43,26 @@ MERGE_WINDOW = timedelta(seconds=60)
 
 def _customer_side(ticket: Ticket, *, requester_essential: bool = False) -> list[Recipient]:
     """The requester, the customers watching it, then (if configured) the organisation's
-    representatives."""
+    representatives: of a colleague's ticket they hear in the daily digest, unless they
+    asked for such mail at once."""
     people = [ticket.requester]
     people += ticket.watchers.filter(
         organisation_id=ticket.organisation_id, is_active=True
     ).order_by("pk")
+    involved = {user.pk for user in people}
+    representatives = []
     if settings.NOTIFY_REPRESENTATIVES:
-        people += User.objects.filter(
-            organisation_id=ticket.organisation_id,
-            role=Role.CUSTOMER_REPRESENTATIVE,
-            is_active=True,
-        ).order_by("pk")
-    return [
+        representatives = list(
+            User.objects.filter(
+                organisation_id=ticket.organisation_id,
+                role=Role.CUSTOMER_REPRESENTATIVE,
+                is_active=True,
+            )
+            .exclude(pk__in=involved)
+            .order_by("pk")
+        )
+    immediate = immediate_user_ids(user.pk for user in representatives)
+    recipients = [
         person(
             user,
             Audience.CUSTOMER,
@@ -62,6 +70,10 @@ def _customer_side(ticket: Ticket, *, requester_essential: bool = False) -> list
         )
         for user in people
         if user.is_active
+    ]
+    return recipients + [
+        replace(person(user, Audience.CUSTOMER), daily=user.pk not in immediate)
+        for user in representatives
     ]
 
 

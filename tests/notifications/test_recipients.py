@@ -402,3 +402,42 @@ def test_a_comment_does_not_join_a_status_mail_a_worker_already_claimed(customer
     )
     services.comment_add(ticket=ticket, author=agent, body="Second thought.")
     assert to(Event.COMMENT) == [customer.email]
+
+
+def test_representatives_hear_of_colleagues_tickets_in_one_daily_digest(
+    customer, representative, agent
+):
+    from notifications.digests import daily_digests_run
+    from notifications.rendering import render_notification
+
+    first = factories.TicketFactory(requester=customer, subject="Invoices are late")
+    second = factories.TicketFactory(requester=customer, subject="Export fails")
+    services.ticket_accept(ticket=first, actor=agent)
+    to_rep = Notification.objects.filter(to_email=representative.email)
+    assert {(r.status, r.suppressed_reason) for r in to_rep} == {
+        (NotificationStatus.HELD, SuppressionReason.DAILY)
+    }
+    own = factories.TicketFactory(requester=representative, subject="My own ticket")
+    assert Notification.objects.get(
+        ticket=own, to_email=representative.email, event=Event.TICKET_FILED
+    ).status == NotificationStatus.PENDING  # their own ticket: at once
+
+    assert daily_digests_run() == 1
+    assert daily_digests_run() == 0
+    digest = Notification.objects.get(event=Event.DIGEST, to_email=representative.email)
+    assert digest.ticket is None and digest.status == NotificationStatus.PENDING
+    text = render_notification(digest).text
+    assert first.number in text and second.number in text
+
+
+def test_a_representative_may_take_colleagues_ticket_mail_at_once(
+    client, customer, representative
+):
+    client.force_login(representative)
+    response = client.post(
+        "/mail/settings/", {"language": "en", "representative_immediate": "on"}
+    )
+    assert response.status_code == 302
+    factories.TicketFactory(requester=customer)
+    row = Notification.objects.get(to_email=representative.email, event=Event.TICKET_FILED)
+    assert (row.status, row.suppressed_reason) == (NotificationStatus.PENDING, "")

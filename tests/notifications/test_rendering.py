@@ -175,3 +175,43 @@ def test_rendering_refuses_an_internal_note_for_a_customer(customer, agent):
     assert delivery.notification_send(notification_id=forged.pk).outcome == "failed"
     forged.refresh_from_db()
     assert forged.status == NotificationStatus.FAILED and "RenderRefused" in forged.last_error
+
+
+def test_each_mail_answers_the_previous_one_and_references_grow(customer, agent, time_machine):
+    time_machine.move_to("2026-11-30 11:00:00+03:00", tick=False)
+    ticket = factories.TicketFactory(requester=customer)
+    services.ticket_accept(ticket=ticket, actor=agent)
+    time_machine.move_to("2026-11-30 11:05:00+03:00", tick=False)  # not merged into the last
+    services.comment_add(ticket=ticket, author=agent, body="Looking into it.")
+    rows = list(Notification.objects.filter(to_email=customer.email).order_by("pk"))
+    for row in rows:
+        assert delivery.notification_send(notification_id=row.pk).outcome == "sent"
+    sent = [
+        message_from_bytes(m.message().as_bytes(), policy=policy.default) for m in outbox.outbox
+    ]
+    root = f"<ticket-{ticket.number}@helpdesk.example.com>"
+    ids = [row.message_id for row in rows]
+    assert [m["In-Reply-To"].strip() for m in sent] == [root, ids[0], ids[1]]
+    assert sent[2]["References"].split() == [root, ids[0], ids[1]]
+    assert {m["X-Loop"] for m in sent} == {settings.SUPPORT_EMAIL}
+
+
+def test_non_essential_mail_has_a_one_click_unsubscribe_that_mutes_it(client, customer, agent):
+    from notifications.models import NotificationPreference
+
+    ticket = factories.TicketFactory(requester=customer)
+    services.ticket_accept(ticket=ticket, actor=agent)
+    confirmation = build_message(Notification.objects.get(event=Event.TICKET_FILED))
+    assert "List-Unsubscribe" not in confirmation.extra_headers  # essential
+    status = build_message(
+        Notification.objects.get(event=Event.STATUS_CHANGED, to_email=customer.email)
+    )
+    assert status.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = status.extra_headers["List-Unsubscribe"].strip("<>")
+    path = url.removeprefix(settings.SITE_URL.rstrip("/"))
+
+    assert client.get(path).status_code == 200  # asks, changes nothing
+    assert not NotificationPreference.objects.filter(user=customer, mute_non_essential=True)
+    assert client.post(path).status_code == 200  # the mail client's one click, no session
+    assert NotificationPreference.objects.get(user=customer).mute_non_essential
+    assert client.post(path.replace("/unsubscribe/", "/unsubscribe/x")).status_code == 404
