@@ -1,4 +1,7 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from tickets.selectors import urgent_not_accepted
 
 
 def support_line(request):
@@ -7,3 +10,12 @@ def support_line(request):
         "SUPPORT_PHONE_EXT": settings.SUPPORT_PHONE_EXT,
         "REOPEN_WINDOW_DAYS": settings.REOPEN_WINDOW_DAYS,
     }
+
+
+def urgent_banner(request):
+    """On the staff side: the Urgent incidents nobody has accepted yet (read only when a
+    page shows the banner)."""
+    user = getattr(request, "user", None)
+    if not (request.path.startswith("/admin/") and user and getattr(user, "is_contractor", False)):
+        return {}
+    return {"urgent_waiting": SimpleLazyObject(lambda: list(urgent_not_accepted()[:5]))}

@@ -229,14 +229,17 @@ def dispatch(notification_ids: list[int]) -> None:
     a log line: the rows wait in the outbox and the relay sends them."""
     from notifications import tasks
 
-    for pk in notification_ids:
-        try:
-            tasks.enqueue_send(pk)
-        except Exception:
-            logger.warning(
-                "Could not queue notification %s; the relay will send it", pk, exc_info=True
-            )
-            return  # the broker is down: do not wait for it once per row
+    try:
+        if len(notification_ids) == 1:
+            tasks.enqueue_send(notification_ids[0])
+        else:  # one publish per commit; a worker fans the batch out
+            tasks.enqueue_batch(list(notification_ids))
+    except Exception:
+        logger.warning(
+            "Could not queue notifications %s; the relay will send it",
+            notification_ids,
+            exc_info=True,
+        )
 
 
 # --- suppression and preferences ---------------------------------------------------

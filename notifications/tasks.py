@@ -16,6 +16,18 @@ def enqueue_send(notification_id: int, *, countdown: float | None = None) -> Non
     send_notification.apply_async((notification_id,), countdown=countdown, retry=False, **_route())
 
 
+def enqueue_batch(notification_ids: list[int]) -> None:
+    """Publish one message for a commit's mails (the web request pays one round trip)."""
+    send_batch.apply_async((notification_ids,), retry=False, **_route())
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def send_batch(notification_ids: list[int]):
+    """Fan a commit's mails out to one task each, so several workers share them."""
+    for pk in notification_ids:
+        enqueue_send(pk)
+
+
 @shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=None)
 def send_notification(self, notification_id: int):
     """Send one outbox row; a transient failure comes back after a backoff with jitter.

@@ -170,3 +170,19 @@ def test_a_policy_change_in_the_admin_is_recalculated_by_a_worker_not_in_the_req
     assert request.done_at is not None and request.tickets_done == 1
     assert periodic.sla_recalculations_run() == 0
     assert SlaPolicy.objects.get(pk=policy.pk).reaction_hours == Decimal(2)
+
+
+def test_an_urgent_incident_shows_as_a_banner_on_the_staff_side_until_accepted(
+    client, customer, agent
+):
+    urgent = factories.TicketFactory(
+        requester=customer, type=TicketType.INCIDENT, priority=Priority.URGENT,
+        subject="Billing is down for everyone",
+    )
+    client.force_login(agent)
+    page = client.get("/admin/").content.decode()
+    assert "urgent-banner" in page and urgent.number in page
+    services.ticket_accept(ticket=urgent, actor=agent)
+    assert "urgent-banner" not in client.get("/admin/").content.decode()
+    client.force_login(customer)
+    assert "urgent-banner" not in client.get("/").content.decode()

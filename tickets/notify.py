@@ -77,21 +77,23 @@ def _customer_side(ticket: Ticket, *, requester_essential: bool = False) -> list
     ]
 
 
-def _contractor_side(ticket: Ticket, *, actor: User | None) -> list[Recipient]:
+def _contractor_side(
+    ticket: Ticket, *, actor: User | None, triage: list[Recipient] | None = None
+) -> list[Recipient]:
     """The assignee (triage when nobody is assigned and the actor is not a colleague),
-    and the contractor staff watching the ticket."""
+    and the contractor staff watching the ticket. ``triage`` may be given by a caller that
+    mails many tickets, so it is read once."""
     watching = [
         person(user, Audience.CONTRACTOR)
-        for user in ticket.watchers.filter(
-            role__in=[Role.AGENT, Role.MANAGER], is_active=True
-        ).order_by("pk")
+        for user in sorted(ticket.watchers.all(), key=lambda user: user.pk)
+        if user.is_active and user.role in (Role.AGENT, Role.MANAGER)
     ]
     assignee = ticket.assignee
     if assignee is not None and assignee.is_contractor:
         return [person(assignee, Audience.CONTRACTOR), *watching]
     if actor is not None and actor.is_contractor:
         return watching
-    return [*_triage(), *watching]
+    return [*(_triage() if triage is None else triage), *watching]
 
 
 def _triage() -> list[Recipient]:
@@ -269,13 +271,15 @@ def notify_sla(*, kind: str, ticket_ids) -> None:
     """At risk: the assignee (triage if none). Breached: them and the managers."""
     breached = kind.endswith("_breached")
     clock = "reaction" if kind.startswith("reaction") else "resolution"
-    tickets = Ticket.objects.filter(pk__in=list(ticket_ids)).select_related(
-        "assignee", "organisation", "requester"
+    tickets = (
+        Ticket.objects.filter(pk__in=list(ticket_ids))
+        .select_related("assignee", "organisation", "requester")
+        .prefetch_related("watchers")
     )
+    # Read once for the whole batch, not once per ticket (a sweep may mark thousands).
+    triage, managers = _triage(), (_managers() if breached else [])
     for ticket in tickets:
-        recipients = _contractor_side(ticket, actor=None)
-        if breached:
-            recipients += _managers()
+        recipients = _contractor_side(ticket, actor=None, triage=triage) + managers
         due = ticket.reaction_due if clock == "reaction" else ticket.resolution_due
         outbox_write(
             event=Event.SLA_BREACHED if breached else Event.SLA_AT_RISK,

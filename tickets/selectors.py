@@ -8,6 +8,8 @@ from tickets.models import (
     OPEN_STATUSES,
     Attachment,
     Comment,
+    Priority,
+    Status,
     Ticket,
     TicketEvent,
     TicketLink,
@@ -77,4 +79,14 @@ def open_tickets_for_dashboard(user: User) -> QuerySet[Ticket]:
             )
         )
         .order_by("customer_turn", "-updated_at")
+    )
+
+
+def urgent_not_accepted() -> QuerySet[Ticket]:
+    """Urgent incidents still new: the staff banner shows them until one is accepted."""
+    return (
+        Ticket.objects.filter(status=Status.NEW, priority=Priority.URGENT)
+        .select_related("organisation")
+        .only("number", "subject", "created_at", "organisation__name")
+        .order_by("created_at")
     )

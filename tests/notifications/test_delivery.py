@@ -66,13 +66,22 @@ def reload(row):
 def test_rows_are_queued_after_commit_not_before(
     customer, agent, monkeypatch, django_capture_on_commit_callbacks
 ):
-    queued = []
-    monkeypatch.setattr("notifications.tasks.enqueue_send", lambda pk, **kw: queued.append(pk))
+    queued, publishes = [], []
+
+    def publish(pks):
+        publishes.append(pks)
+        queued.extend(pks)
+
+    monkeypatch.setattr("notifications.tasks.enqueue_send", lambda pk, **kw: publish([pk]))
+    monkeypatch.setattr("notifications.tasks.enqueue_batch", publish)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         factories.TicketFactory(requester=customer)
+        factories.TicketFactory(requester=customer, actor=agent)
         assert queued == []  # nothing is queued inside the transaction
     assert len(callbacks) >= 1
-    assert sorted(queued) == sorted(Notification.objects.values_list("pk", flat=True))
+    pending = Notification.objects.filter(status=NotificationStatus.PENDING)
+    assert sorted(queued) == sorted(pending.values_list("pk", flat=True))
+    assert len(publishes) <= 4  # one publish per event, however many rows it wrote
 
 
 def test_filing_succeeds_quickly_while_the_broker_is_down(
@@ -320,3 +329,12 @@ def test_the_managers_hear_once_of_mail_that_finally_failed(confirmation, flaky,
     # A report that fails in turn is not reported: no loop while the server is down.
     Notification.objects.filter(pk=report.pk).update(status=NotificationStatus.FAILED)
     assert mail_failures_report() == 0
+
+
+def test_a_batch_published_once_is_fanned_out_to_one_task_per_mail(monkeypatch):
+    from notifications import tasks
+
+    queued = []
+    monkeypatch.setattr("notifications.tasks.enqueue_send", lambda pk, **kw: queued.append(pk))
+    tasks.send_batch.run([3, 1, 2])
+    assert queued == [3, 1, 2]
