@@ -62,31 +62,55 @@ def fill(count: int, due: int) -> None:
         )
         cursor.execute("SELECT id FROM accounts_user WHERE email = 'bench@example.com'")
         user = cursor.fetchone()[0]
-        # Deadlines spread over the next year; the first `due` tickets are overdue.
+        # Deadlines spread over the next year; the first `due` tickets are overdue. The
+        # other columns come from the model's own defaults, so a new field cannot break it.
+        given = {
+            "number": "'B-' || g",
+            "organisation_id": "%(org)s",
+            "requester_id": "%(user)s",
+            "subject": "'Bench ticket ' || g",
+            "type": "'incident'",
+            "priority": "3",
+            "status": "CASE WHEN g %% 4 = 0 THEN 'new' ELSE 'in_progress' END",
+            "created_at": "now()",
+            "updated_at": "now()",
+            "reaction_state": "CASE WHEN g %% 4 = 0 THEN 'running' ELSE 'met' END",
+            "resolution_state": "'running'",
+            "reaction_due": "CASE WHEN g <= %(due)s THEN now() - interval '1 minute' "
+            "ELSE now() + (g || ' seconds')::interval END",
+            "reaction_risk_at": "CASE WHEN g <= %(due)s THEN now() - interval '2 minutes' "
+            "ELSE now() + (g || ' seconds')::interval - interval '1 hour' END",
+            "resolution_due": "CASE WHEN g <= %(due)s THEN now() - interval '1 minute' "
+            "ELSE now() + (g * 2 || ' seconds')::interval END",
+            "resolution_risk_at": "CASE WHEN g <= %(due)s THEN now() - interval '2 minutes' "
+            "ELSE now() + (g * 2 || ' seconds')::interval - interval '1 hour' END",
+        }
+        params = {"org": org, "user": user, "due": due, "start": have + 1, "stop": count}
+        columns, values = _ticket_columns(given, params, connection)
         cursor.execute(
-            """
-            INSERT INTO tickets_ticket (
-                number, organisation_id, requester_id, subject, body, type, priority, status,
-                channel, reject_reason, created_at, updated_at, reaction_state,
-                resolution_state, reaction_due, reaction_risk_at, resolution_due,
-                resolution_risk_at)
-            SELECT 'B-' || g, %(org)s, %(user)s, 'Bench ticket ' || g, '', 'incident', 3,
-                   CASE WHEN g %% 4 = 0 THEN 'new' ELSE 'in_progress' END, 'web', '',
-                   now(), now(),
-                   CASE WHEN g %% 4 = 0 THEN 'running' ELSE 'met' END, 'running',
-                   CASE WHEN g <= %(due)s THEN now() - interval '1 minute'
-                        ELSE now() + (g || ' seconds')::interval END,
-                   CASE WHEN g <= %(due)s THEN now() - interval '2 minutes'
-                        ELSE now() + (g || ' seconds')::interval - interval '1 hour' END,
-                   CASE WHEN g <= %(due)s THEN now() - interval '1 minute'
-                        ELSE now() + (g * 2 || ' seconds')::interval END,
-                   CASE WHEN g <= %(due)s THEN now() - interval '2 minutes'
-                        ELSE now() + (g * 2 || ' seconds')::interval - interval '1 hour' END
-            FROM generate_series(%(start)s, %(stop)s) AS g
-            """,
-            {"org": org, "user": user, "due": due, "start": have + 1, "stop": count},
+            f"INSERT INTO tickets_ticket ({', '.join(columns)}) "  # noqa: S608 - model columns
+            f"SELECT {', '.join(values)} FROM generate_series(%(start)s, %(stop)s) AS g",
+            params,
         )
         cursor.execute("ANALYZE tickets_ticket")
+
+
+def _ticket_columns(given: dict, params: dict, connection) -> tuple[list, list]:
+    """Every concrete column of Ticket: the SQL given, else the field's own default."""
+    from tickets.models import Ticket
+
+    columns, values = [], []
+    for field in Ticket._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(field.column)
+        if field.column in given:
+            values.append(given[field.column])
+            continue
+        default = field.get_default()
+        params[f"default_{field.column}"] = field.get_db_prep_save(default, connection)
+        values.append(f"%(default_{field.column})s")
+    return columns, values
 
 
 def explain_and_time() -> None:

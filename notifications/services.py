@@ -118,7 +118,8 @@ def _unique(recipients: list[Recipient]) -> list[Recipient]:
     return list(seen.values())
 
 
-def _recent_counts(ticket, emails: list[str]) -> tuple[dict, dict]:
+def _recent_counts(ticket_ids: set, emails: list[str]) -> tuple[dict, dict]:
+    """Mails sent or due in the cap window: per (ticket id, address) and per address."""
     since = timezone.now() - timedelta(minutes=settings.MAIL_CAP_WINDOW_MINUTES)
     recent = (
         Notification.objects.filter(created_at__gte=since, to_email__in=emails)
@@ -128,10 +129,13 @@ def _recent_counts(ticket, emails: list[str]) -> tuple[dict, dict]:
     )
     per_address = dict(recent.values_list("to_email").annotate(n=Count("id")))
     per_ticket = {}
-    if ticket is not None:
-        per_ticket = dict(
-            recent.filter(ticket=ticket).values_list("to_email").annotate(n=Count("id"))
-        )
+    if ticket_ids:
+        per_ticket = {
+            (ticket_id, email): n
+            for ticket_id, email, n in recent.filter(ticket_id__in=ticket_ids)
+            .values_list("ticket_id", "to_email")
+            .annotate(n=Count("id"))
+        }
     return per_ticket, per_address
 
 
@@ -139,7 +143,7 @@ def is_essential(recipient: Recipient, event: str) -> bool:
     return recipient.essential or event in ESSENTIAL_EVENTS
 
 
-def _suppression(r, *, event, suppressed, muted, per_ticket, per_address) -> str:
+def _suppression(r, *, event, ticket_id, suppressed, muted, per_ticket, per_address) -> str:
     if r.email in suppressed:
         return SuppressionReason.ADDRESS
     if is_essential(r, event):
@@ -148,7 +152,7 @@ def _suppression(r, *, event, suppressed, muted, per_ticket, per_address) -> str
         return SuppressionReason.MUTED
     if r.daily:
         return SuppressionReason.DAILY
-    if per_ticket.get(r.email, 0) >= settings.MAIL_CAP_PER_TICKET:
+    if per_ticket.get((ticket_id, r.email), 0) >= settings.MAIL_CAP_PER_TICKET:
         return SuppressionReason.TICKET_CAP
     if per_address.get(r.email, 0) >= settings.MAIL_CAP_PER_ADDRESS:
         return SuppressionReason.ADDRESS_CAP
@@ -169,6 +173,17 @@ def _status_for(reason: str) -> str:
     return NotificationStatus.SUPPRESSED
 
 
+@dataclass(frozen=True)
+class OutboxItem:
+    """One event's mail: the rows ``outbox_write_many`` writes for its recipients."""
+
+    event: str
+    recipients: list
+    context: dict
+    ticket: object = None
+    actor: object = None
+
+
 def outbox_write(
     *,
     event: str,
@@ -178,13 +193,25 @@ def outbox_write(
     context: dict,
 ) -> list[Notification]:
     """Write one row per recipient in the caller's transaction; queue them after commit."""
-    everyone = _unique(recipients)
-    allowed = [r for r in everyone if _may_receive(r, ticket)]
-    if len(allowed) < len(everyone):
-        logger.error("Dropped recipients of %s who may not see %s", event, ticket)
-    if not allowed:
+    item = OutboxItem(
+        event=event, recipients=recipients, context=context, ticket=ticket, actor=actor
+    )
+    return outbox_write_many([item])
+
+
+def outbox_write_many(items: list[OutboxItem]) -> list[Notification]:
+    """The rows of many events in a fixed number of queries (a sweep mails thousands of
+    tickets): the checks read once, one insert, one publish after commit."""
+    planned = []
+    for item in items:
+        everyone = _unique(item.recipients)
+        allowed = [r for r in everyone if _may_receive(r, item.ticket)]
+        if len(allowed) < len(everyone):
+            logger.error("Dropped recipients of %s who may not see %s", item.event, item.ticket)
+        planned += [(item, r) for r in allowed]
+    if not planned:
         return []
-    emails = [r.email for r in allowed]
+    emails = sorted({r.email for _item, r in planned})
     checks = {
         "suppressed": set(
             SuppressedAddress.objects.active()
@@ -193,28 +220,37 @@ def outbox_write(
         ),
         "muted": set(
             NotificationPreference.objects.filter(
-                user_id__in=[r.user.pk for r in allowed if r.user], mute_non_essential=True
+                user_id__in={r.user.pk for _item, r in planned if r.user},
+                mute_non_essential=True,
             ).values_list("user_id", flat=True)
         ),
     }
-    checks["per_ticket"], checks["per_address"] = _recent_counts(ticket, emails)
+    ticket_ids = {item.ticket.pk for item, _r in planned if item.ticket is not None}
+    per_ticket, per_address = _recent_counts(ticket_ids, emails)
     rows = []
-    for r in allowed:
-        reason = _suppression(r, event=event, **checks)
+    for item, r in planned:
+        ticket_id = item.ticket.pk if item.ticket is not None else None
+        reason = _suppression(
+            r, event=item.event, ticket_id=ticket_id, per_ticket=per_ticket,
+            per_address=per_address, **checks,
+        )
+        if not reason:  # what this batch sends counts towards the caps of the rest of it
+            per_address[r.email] = per_address.get(r.email, 0) + 1
+            per_ticket[(ticket_id, r.email)] = per_ticket.get((ticket_id, r.email), 0) + 1
         rows.append(
             Notification(
-                event=event,
-                ticket=ticket,
+                event=item.event,
+                ticket=item.ticket,
                 recipient=r.user,
-                actor=actor,
+                actor=item.actor,
                 to_email=r.email,
                 language=r.language,
                 audience=r.audience,
-                context=context,
+                context=item.context,
                 status=_status_for(reason),
-                essential=is_essential(r, event),
+                essential=is_essential(r, item.event),
                 suppressed_reason=reason,
-                message_id=new_message_id(ticket),
+                message_id=new_message_id(item.ticket),
             )
         )
     Notification.objects.bulk_create(rows)

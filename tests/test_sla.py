@@ -324,3 +324,23 @@ def test_agents_see_policies_but_only_managers_change_them(client, agent, manage
     assert client.post(url, data).status_code == 302
     policy.refresh_from_db()
     assert policy.reaction_hours == Decimal(2)
+
+
+@pytest.mark.django_db
+def test_a_sweep_runs_the_same_queries_for_two_tickets_as_for_twelve(customer, agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def sweep_of(count: int, filed: datetime.datetime, late: datetime.datetime) -> int:
+        with time_machine.travel(filed, tick=False):
+            tickets = [factories.TicketFactory(requester=customer) for _ in range(count)]
+        with CaptureQueriesContext(connection) as queries:
+            counts = periodic.sla_sweep(now=late)
+        assert counts[SlaEventKind.REACTION_BREACHED] == count
+        breached = SlaEvent.objects.filter(kind=SlaEventKind.REACTION_BREACHED)
+        assert {t.pk for t in tickets} <= set(breached.values_list("ticket_id", flat=True))
+        return len(queries.captured_queries)
+
+    two = sweep_of(2, msk(2026, 11, 30, 10, 0), msk(2026, 12, 30, 10, 0))
+    twelve = sweep_of(12, msk(2027, 2, 1, 10, 0), msk(2027, 3, 1, 10, 0))
+    assert two == twelve  # recipients read once, one insert of mail per rule

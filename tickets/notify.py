@@ -28,7 +28,14 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from notifications.models import Audience, Event, Notification, NotificationStatus
-from notifications.services import Recipient, immediate_user_ids, outbox_write, person
+from notifications.services import (
+    OutboxItem,
+    Recipient,
+    immediate_user_ids,
+    outbox_write,
+    outbox_write_many,
+    person,
+)
 from tickets.models import Priority, Status, Ticket
 
 logger = logging.getLogger(__name__)
@@ -278,16 +285,18 @@ def notify_sla(*, kind: str, ticket_ids) -> None:
     )
     # Read once for the whole batch, not once per ticket (a sweep may mark thousands).
     triage, managers = _triage(), (_managers() if breached else [])
+    items = []
     for ticket in tickets:
-        recipients = _contractor_side(ticket, actor=None, triage=triage) + managers
         due = ticket.reaction_due if clock == "reaction" else ticket.resolution_due
-        outbox_write(
-            event=Event.SLA_BREACHED if breached else Event.SLA_AT_RISK,
-            ticket=ticket,
-            actor=None,
-            recipients=recipients,
-            context={"clock": clock, "due": due.isoformat() if due else None},
+        items.append(
+            OutboxItem(
+                event=Event.SLA_BREACHED if breached else Event.SLA_AT_RISK,
+                ticket=ticket,
+                recipients=_contractor_side(ticket, actor=None, triage=triage) + managers,
+                context={"clock": clock, "due": due.isoformat() if due else None},
+            )
         )
+    outbox_write_many(items)
 
 
 def notify_auto_close_warning(*, ticket: Ticket, close_at) -> None:
