@@ -213,6 +213,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "tickets.tasks.sla_sweep", "schedule": 60.0},
     "auto-close": {"task": "tickets.tasks.auto_close_sweep", "schedule": 15 * 60.0},
+    "submit-tokens": {"task": "portal.tasks.forget_submit_tokens", "schedule": 3600.0},
 }
 
 # Security: secure by default, relaxed only with DEBUG on (local development).

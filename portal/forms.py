@@ -1,7 +1,9 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from moderation.checks import improper_words
+from portal.submit import SubmitTokenField
 from tickets.fields import MultipleFileField, attachment_help  # noqa: F401  (used below)
 from tickets.models import OPEN_STATUSES, Priority, Status, TicketType
 
@@ -72,6 +74,7 @@ class TicketForm(ImproperWordsCheck):
         help_text=_("What happened, what you expected, steps to reproduce. Markdown works."),
     )
     files = MultipleFileField(label=_("Attachments"))
+    submit_token = SubmitTokenField()
     follows = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -87,10 +90,20 @@ class CommentForm(ImproperWordsCheck):
     )
     files = MultipleFileField(label=_("Attachments"))
     expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
+    shown_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
+    submit_token = SubmitTokenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["files"].help_text = attachment_help()
+
+    def rearmed(self, ticket) -> "CommentForm":
+        """The same text, armed with the ticket's state now: one more click sends it."""
+        data = self.data.copy()
+        data["expected_status"] = ticket.status
+        data["shown_at"] = timezone.now().isoformat()
+        data.pop("send_anyway", None)
+        return type(self)(data, check_words=self.check_words)
 
 
 class TransitionForm(forms.Form):

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from moderation.checks import improper_words
 from moderation.presets import RejectPreset
 from portal.forms import CommentForm, TicketFilterForm, TicketForm, TransitionForm
+from portal.submit import new_token, submit_once
 from sla.display import reaction_line, resolution_line
 from tickets import rules as ticket_rules
 from tickets import search, selectors, services
@@ -77,7 +78,8 @@ def ticket_new(request):
     elif request.method == "POST":
         form = TicketForm(request.POST, request.FILES, check_words=True)
         if form.is_valid() and not form.needs_confirmation:
-            try:
+
+            def file() -> str:
                 ticket = services.ticket_file(
                     requester=user,
                     subject=form.cleaned_data["subject"],
@@ -87,15 +89,24 @@ def ticket_new(request):
                     files=form.cleaned_data["files"],
                     follows=follows,
                 )
+                messages.success(
+                    request, _("Ticket %(number)s is filed.") % {"number": ticket.number}
+                )
+                return reverse("portal:ticket_detail", args=[ticket.number])
+
+            try:
+                url, first = submit_once(
+                    user=user, token=form.cleaned_data["submit_token"], action=file
+                )
             except (services.ActionRefused, ValidationError) as exc:
                 form.add_error(None, getattr(exc, "message", None) or "; ".join(exc.messages))
             else:
-                filed = _("Ticket %(number)s is filed.") % {"number": ticket.number}
-                messages.success(request, filed)
-                return redirect("portal:ticket_detail", number=ticket.number)
+                if not first:
+                    messages.info(request, _("This was sent already; here is the result."))
+                return redirect(url)
         similar = _similar_to(user, request.POST)
     else:
-        form = TicketForm(initial=_follow_up_initial(follows))
+        form = TicketForm(initial={**_follow_up_initial(follows), "submit_token": new_token()})
     return render(
         request,
         "tickets/ticket_new.html",
@@ -196,7 +207,14 @@ def _detail_context(request, ticket, *, comment_form=None) -> dict:
         "links": selectors.links_of(user, ticket),
         "history": selectors.history_of(ticket),
         "transitions": transitions,
-        "comment_form": comment_form or CommentForm(initial={"expected_status": ticket.status}),
+        "comment_form": comment_form
+        or CommentForm(
+            initial={
+                "expected_status": ticket.status,
+                "shown_at": timezone.now().isoformat(),
+                "submit_token": new_token(),
+            }
+        ),
         "transition_form": TransitionForm(initial={"expected_status": ticket.status}),
         "can_comment": refusal is None,
         "comment_refusal": refusal.message if refusal is not None and user.is_customer else "",
@@ -228,24 +246,56 @@ def ticket_detail(request, number: str):
 def ticket_comment(request, number: str):
     ticket = _ticket_or_404(request.user, number)
     form = CommentForm(request.POST, request.FILES, check_words=request.user.is_customer)
+    changed = None
     if form.is_valid() and not form.needs_confirmation:
-        try:
-            services.check_unchanged(ticket, form.cleaned_data["expected_status"])
+
+        def comment() -> str:
+            refusal = ticket_rules.comment_stale(
+                request.user, ticket, form.cleaned_data["expected_status"]
+            )
+            if refusal is not None:
+                raise refusal
             services.comment_add(
                 ticket=ticket,
                 author=request.user,
                 body=form.cleaned_data["body"],
                 files=form.cleaned_data["files"],
             )
-        except (services.ActionRefused, ValidationError) as exc:
-            form.add_error(None, getattr(exc, "message", None) or "; ".join(exc.messages))
-        else:
             messages.success(request, _("Your comment is added."))
-            return redirect("portal:ticket_detail", number=ticket.number)
+            return reverse("portal:ticket_detail", args=[ticket.number])
+
+        try:
+            url, first = submit_once(
+                user=request.user, token=form.cleaned_data["submit_token"], action=comment
+            )
+        except (services.ActionRefused, ValidationError) as exc:
+            message = getattr(exc, "message", None) or "; ".join(exc.messages)
+            if getattr(exc, "code", "") == "concurrent":
+                changed = _changes_since(request.user, ticket, form.cleaned_data["shown_at"])
+                form = form.rearmed(_fresh(ticket))
+                form.is_valid()
+            form.add_error(None, message)
+        else:
+            if not first:
+                messages.info(request, _("This was sent already; here is the result."))
+            return redirect(url)
     ticket.refresh_from_db()
     context = _detail_context(request, ticket, comment_form=form)
+    context["changed_comments"] = changed
     status = 400 if form.errors else 200
     return render(request, "tickets/ticket_detail.html", context, status=status)
+
+
+def _fresh(ticket):
+    ticket.refresh_from_db()
+    return ticket
+
+
+def _changes_since(user, ticket, shown_at) -> list:
+    """The comments the user has not seen: written since their page was shown."""
+    if shown_at is None:
+        return []
+    return list(selectors.comments_visible_to(user, ticket).filter(created_at__gt=shown_at))
 
 
 @login_required

@@ -112,6 +112,38 @@ def may_comment(user, ticket) -> bool:
     return comment_refusal(user, ticket) is None
 
 
+def comment_effect(user, status: str) -> str:
+    """What a comment by this user does to a ticket in this state: it resumes a waiting
+    ticket, reopens a resolved or closed one, is refused on a rejected one, or just adds
+    to the conversation."""
+    if not user.is_customer:
+        return "comment"
+    return {
+        Status.WAITING_FOR_CUSTOMER: "resume",
+        Status.RESOLVED: "reopen",
+        Status.CLOSED: "reopen",
+        Status.REJECTED: "refused",
+    }.get(status, "comment")
+
+
+def comment_stale(user, ticket, expected_status: str | None) -> ActionRefused | None:
+    """A comment is refused for a change made since the page was shown only when the
+    change alters what the comment does (it would now reopen the ticket, or not be
+    allowed); an agent accepting the ticket meanwhile does not matter to it."""
+    if not expected_status or expected_status == ticket.status:
+        return None
+    if comment_effect(user, expected_status) == comment_effect(user, ticket.status):
+        return None
+    return ActionRefused(
+        _(
+            "%(number)s was changed by someone else a moment ago: it is now “%(status)s”. "
+            "Your comment is not sent yet; read the change, then send it again."
+        )
+        % {"number": ticket.number, "status": ticket.get_status_display()},
+        code="concurrent",
+    )
+
+
 # --- transitions in the portal -----------------------------------------------------
 
 

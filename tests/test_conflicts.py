@@ -1,0 +1,110 @@
+"""Conflicts that help instead of trap, and double submits that do nothing twice."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from notifications.models import Event, Notification
+from portal.submit import new_token
+from tests import factories
+from tests.helpers import drive_to
+from tickets import services
+from tickets.models import Comment, Status, Ticket, TicketType
+
+pytestmark = pytest.mark.django_db
+
+
+def comment(client, ticket, body, *, expected, token="", shown_at=None):
+    data = {"body": body, "expected_status": expected, "submit_token": token}
+    if shown_at is not None:
+        data["shown_at"] = shown_at.isoformat()
+    return client.post(f"/tickets/{ticket.number}/comment/", data)
+
+
+def test_a_comment_goes_through_when_an_agent_accepted_the_ticket_meanwhile(
+    client, customer, agent
+):
+    ticket = factories.TicketFactory(requester=customer)
+    client.force_login(customer)
+    services.ticket_accept(ticket=ticket, actor=agent)  # while the customer types
+    response = comment(client, ticket, "More details.", expected=Status.NEW)
+    assert response.status_code == 302
+    assert ticket.comments.get().body == "More details."
+
+
+def test_a_comment_refused_for_a_change_that_matters_is_ready_to_send_with_one_click(
+    client, customer, agent
+):
+    ticket = factories.TicketFactory(requester=customer)
+    services.ticket_accept(ticket=ticket, actor=agent)
+    client.force_login(customer)
+    shown = timezone.now() - datetime.timedelta(seconds=5)
+    services.ticket_resolve(ticket=ticket, actor=agent, message="Fixed in 4.2.")
+    response = comment(
+        client, ticket, "Is 4.1 affected?", expected=Status.IN_PROGRESS, token="t1", shown_at=shown
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Your comment is not sent yet" in page
+    assert "Is 4.1 affected?" in page  # the text is kept
+    assert "Fixed in 4.2." in page and "Written since you opened the page" in page
+    assert 'name="expected_status" value="resolved"' in page  # armed with the state now
+    assert not ticket.comments.filter(author=customer).exists()
+
+    response = comment(client, ticket, "Is 4.1 affected?", expected=Status.RESOLVED, token="t1")
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == Status.IN_PROGRESS  # the question reopens it, as the rules say
+
+
+def test_the_same_comment_posted_twice_is_added_once(client, customer, agent):
+    ticket = factories.TicketFactory(requester=customer)
+    client.force_login(customer)
+    token = new_token()
+    first = comment(client, ticket, "Twice?", expected=Status.NEW, token=token)
+    second = comment(client, ticket, "Twice?", expected=Status.NEW, token=token)
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url
+    assert Comment.objects.filter(ticket=ticket, body="Twice?").count() == 1
+    assert Notification.objects.filter(ticket=ticket, event=Event.COMMENT).count() == 1
+
+
+def test_the_new_ticket_form_posted_twice_files_one_ticket(client, customer, agent):
+    client.force_login(customer)
+    page = client.get("/tickets/new/").content.decode()
+    assert 'name="submit_token"' in page
+    data = {
+        "type": TicketType.CONSULTATION,
+        "subject": "How do I export the register?",
+        "body": "Which menu?",
+        "submit_token": new_token(),
+    }
+    first = client.post("/tickets/new/", data)
+    second = client.post("/tickets/new/", data)
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url
+    assert Ticket.objects.filter(subject="How do I export the register?").count() == 1
+    assert Notification.objects.filter(event=Event.TICKET_FILED).count() == 1
+
+
+def test_a_refused_filing_does_not_use_up_its_token(client, customer, agent):
+    client.force_login(customer)
+    token = new_token()
+    data = {"type": TicketType.CONSULTATION, "subject": "", "body": "x", "submit_token": token}
+    assert client.post("/tickets/new/", data).status_code == 200  # a form error
+    data["subject"] = "Now with a subject"
+    assert client.post("/tickets/new/", data).status_code == 302
+    assert Ticket.objects.filter(subject="Now with a subject").count() == 1
+
+
+def test_a_customer_comment_on_a_waiting_ticket_is_refused_once_it_was_rejected(
+    client, customer, agent
+):
+    ticket = factories.TicketFactory(requester=customer)
+    drive_to(ticket, Status.WAITING_FOR_CUSTOMER, agent=agent, customer=customer)
+    services.ticket_reject(ticket=ticket, actor=agent, reason="Out of scope")
+    client.force_login(customer)
+    response = comment(client, ticket, "Here is the log", expected=Status.WAITING_FOR_CUSTOMER)
+    assert response.status_code == 400
+    assert not ticket.comments.filter(author=customer).exists()
