@@ -13,7 +13,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_fsm.admin import FSMAdminMixin
@@ -225,7 +225,7 @@ class PendingFilter(admin.SimpleListFilter):
 
 ACCOUNT_REQUEST_FIELDS = (
     "kind", "status", "organisation", "requested_by", "channel", "created_at",
-    "full_name", "email", "role", "language", "user", "note",
+    "full_name", "email", "conflicts", "role", "language", "user", "note",
     "decided_by", "decided_at", "reason",
 )
 
@@ -259,6 +259,15 @@ class AccountRequestAdmin(ManagedByManagersMixin, FSMAdminMixin, admin.ModelAdmi
     @admin.display(description=_("person"))
     def person(self, obj: AccountRequest) -> str:
         return f"{obj.person_name} <{obj.person_email}>"
+
+    @admin.display(description=_("conflicts"))
+    def conflicts(self, obj: AccountRequest) -> str:
+        """The representative is never told that an address is known elsewhere; the
+        manager who decides is."""
+        found = services.account_request_conflicts(obj)
+        if not found:
+            return _("None")
+        return format_html_join("", "<p>{}</p>", ((line,) for line in found))
 
     def get_readonly_fields(self, request, obj=None):
         return ACCOUNT_REQUEST_FIELDS

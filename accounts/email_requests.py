@@ -176,3 +176,13 @@ def _refused_by_email(
     )
     _mail_customer(event="account_request_refused", user=sender, context=_facts(request))
     return request
+
+
+def asks_for_an_account(*, sender: User, subject: str, text: str) -> bool:
+    """Whether a customer's mail is an account request for a colleague (without filing
+    one): mail in holds such a request when its sender is not verified."""
+    if sender is None or not sender.is_customer:
+        return False
+    if not ACCOUNT_REQUEST_WORDS.search(f"{subject}\n{text}"):
+        return False
+    return _colleague_in(text, sender=sender) is not None

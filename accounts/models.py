@@ -241,12 +241,15 @@ class AccountRequest(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("account request")
         verbose_name_plural = _("account requests")
         constraints = [
+            # One pending request per organisation and address: a request of another
+            # organisation for the same address is a conflict for the managers, and
+            # never blocks (nor reveals anything to) this one.
             models.UniqueConstraint(
-                fields=["email"],
+                fields=["organisation", "email"],
                 condition=models.Q(
                     kind=AccountRequestKind.NEW_ACCOUNT, status=AccountRequestStatus.PENDING
                 ),
-                name="one_pending_account_request_per_email",
+                name="one_pending_account_request_per_organisation_and_email",
             ),
             models.UniqueConstraint(
                 fields=["user"],
@@ -314,3 +317,28 @@ class AccountRequest(ConcurrentTransitionMixin, models.Model):
         """A contractor manager declines, with a reason the representative reads."""
         self.reason = reason
         self.decided_at = timezone.now()
+
+
+# --- throttles -------------------------------------------------------------------------
+
+
+class ThrottleCounter(models.Model):
+    """How often something that costs a mail (a password reset) was asked for, per
+    scope, key (a keyed hash of the address or client) and fixed time window. In the
+    database, not the cache: a throttle of mail must hold while Redis is down."""
+
+    scope = models.CharField(max_length=32)
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "key", "window_start"], name="one_throttle_counter_per_window"
+            )
+        ]
+        indexes = [models.Index(fields=["window_start"], name="throttle_counter_window_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.window_start:%Y-%m-%d %H:%M}: {self.count}"

@@ -153,6 +153,39 @@ def account_requests_visible_to(user: User) -> QuerySet[AccountRequest]:
     return requests.none()
 
 
+def account_request_conflicts(account_request: AccountRequest) -> list[str]:
+    """What a manager must know before approving a new account: the address already has
+    an account (in which organisation), or other organisations asked for it too."""
+    if account_request.kind != AccountRequestKind.NEW_ACCOUNT or not account_request.email:
+        return []
+    found = []
+    for user in User.objects.filter(email__iexact=account_request.email).select_related(
+        "organisation"
+    ):
+        where = user.organisation.name if user.organisation_id else _("contractor staff")
+        message = (
+            _("An account with this address exists: %(person)s, %(where)s.")
+            if user.is_active
+            else _("A deactivated account with this address exists: %(person)s, %(where)s.")
+        )
+        found.append(message % {"person": user.get_full_name(), "where": where})
+    others = (
+        AccountRequest.objects.filter(
+            kind=AccountRequestKind.NEW_ACCOUNT,
+            status=AccountRequestStatus.PENDING,
+            email=account_request.email,
+        )
+        .exclude(pk=account_request.pk)
+        .select_related("organisation")
+    )
+    for other in others:
+        found.append(
+            _("%(organisation)s also asks for an account for this address.")
+            % {"organisation": other.organisation.name}
+        )
+    return found
+
+
 # --- filing ----------------------------------------------------------------------------
 
 
@@ -162,7 +195,18 @@ def _address_refusal(email: str) -> AccountRequestRefused | None:
             _("This is the helpdesk's own address; give your colleague's address."),
             code="own_address", field="email",
         )
-    if User.objects.filter(email__iexact=email).exists():
+    return None
+
+
+def _colleague_refusal(email: str, organisation_id: int) -> AccountRequestRefused | None:
+    """An address that is already a colleague's account: the representative sees their
+    colleagues anyway. Whether an address is known anywhere else is never said (it would
+    let a representative probe other organisations' people): such a request is filed
+    like any other and the managers see the conflict when deciding."""
+    colleague = User.objects.filter(
+        email__iexact=email, organisation_id=organisation_id, role__in=CUSTOMER_ROLES
+    )
+    if colleague.exists():
         return AccountRequestRefused(
             _(
                 "This e-mail address already has a helpdesk account. If it belonged to a "
@@ -170,11 +214,6 @@ def _address_refusal(email: str) -> AccountRequestRefused | None:
             ),
             code="duplicate_user", field="email",
         )
-    pending = AccountRequest.objects.filter(
-        kind=AccountRequestKind.NEW_ACCOUNT, status=AccountRequestStatus.PENDING, email=email
-    )
-    if pending.exists():
-        return _pending_duplicate()
     return None
 
 
@@ -185,7 +224,9 @@ def _pending_duplicate() -> AccountRequestRefused:
     )
 
 
-def _clean_new_account(*, full_name: str, email: str, role: str) -> tuple[str, str]:
+def _clean_new_account(
+    *, full_name: str, email: str, role: str, organisation_id: int
+) -> tuple[str, str]:
     full_name, email = " ".join(full_name.split()), email.strip().lower()
     if not full_name:
         raise AccountRequestRefused(
@@ -203,7 +244,7 @@ def _clean_new_account(*, full_name: str, email: str, role: str) -> tuple[str, s
         raise AccountRequestRefused(
             _("Choose employee or representative."), code="bad_role", field="role"
         )
-    refusal = _address_refusal(email)
+    refusal = _address_refusal(email) or _colleague_refusal(email, organisation_id)
     if refusal is not None:
         raise refusal
     return full_name[:200], email
@@ -222,10 +263,16 @@ def account_request_file(
     """A customer representative asks for a helpdesk account for a new colleague.
 
     Refused (AccountRequestRefused) for anyone but an active representative, and for an
-    address that already has an account or a pending request.
+    address that is already a colleague's account or already requested by the same
+    organisation (a pending request, one per organisation and address). An address known
+    elsewhere is filed all the same: the answer must not tell the representative about
+    other organisations' people; the managers see the conflict (``account_request_conflicts``).
     """
     _require_representative(requested_by)
-    full_name, email = _clean_new_account(full_name=full_name, email=email, role=role)
+    full_name, email = _clean_new_account(
+        full_name=full_name, email=email, role=role,
+        organisation_id=requested_by.organisation_id,
+    )
     request = AccountRequest(
         kind=AccountRequestKind.NEW_ACCOUNT,
         organisation=requested_by.organisation,

@@ -12,6 +12,16 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path("password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("two-factor/", views.two_factor_settings, name="two_factor_settings"),
+    path("two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
+    path(
+        "two-factor/recovery-codes/",
+        views.two_factor_recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
+    path("two-factor/disable/", views.two_factor_disable, name="two_factor_disable"),
     path("colleagues/", views.colleagues, name="colleagues"),
     path("colleagues/new/", views.account_request_new, name="account_request_new"),
     path(

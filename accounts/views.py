@@ -1,19 +1,34 @@
 """The portal pages of accounts: a representative's colleagues and account requests, and
 the invitation link a new colleague opens to set a password. Thin over ``services``."""
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import PasswordResetConfirmView
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
-from accounts import services
-from accounts.forms import AccountRequestForm, DeactivationRequestForm
+from accounts import services, two_factor
+from accounts.forms import (
+    AccountRequestForm,
+    AppCodeForm,
+    DeactivationRequestForm,
+    SecondFactorForm,
+)
+from accounts.security import client_ip
+from accounts.throttle import password_reset_allowed
+
+logger = logging.getLogger(__name__)
 
 
 def _require_representative(user) -> None:
@@ -107,3 +122,113 @@ class InvitationAcceptView(PasswordResetConfirmView):
             self.request, _("Your password is set. Welcome to the helpdesk!")
         )
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, throttled per address and per client: past the limit the
+    page says exactly what it says otherwise, and no mail goes."""
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        if password_reset_allowed(email=email, ip=client_ip(self.request)):
+            return super().form_valid(form)
+        logger.warning("password reset throttled (client %s)", client_ip(self.request))
+        return HttpResponseRedirect(self.get_success_url())
+
+
+# --- two-factor login ------------------------------------------------------------------
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe else settings.LOGIN_REDIRECT_URL
+
+
+@never_cache
+@login_required
+def two_factor_verify(request):
+    """The second step of logging in: the code from the app, or a recovery code."""
+    if two_factor.session_verified(request) or not two_factor.has_second_factor(request.user):
+        return redirect(_next_url(request))
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if two_factor.second_factor_verify(request=request, code=form.cleaned_data["code"]):
+            return redirect(_next_url(request))
+        form.add_error(
+            "code",
+            _("This code is wrong or has expired. After several wrong codes, wait a little "
+              "before the next try."),
+        )
+    status = 400 if form.errors else 200
+    context = {"form": form, "next": _next_url(request)}
+    return render(request, "accounts/two_factor_verify.html", context, status=status)
+
+
+@never_cache
+@login_required
+def two_factor_setup(request):
+    """Set up an authenticator app: scan the code (or type the key), give the first code.
+    Staff meet this page at their first login while two-factor login is required."""
+    if two_factor.has_second_factor(request.user) and not two_factor.session_verified(request):
+        return redirect(f"{reverse('two_factor_verify')}?next={reverse('two_factor_setup')}")
+    device = two_factor.totp_device_pending(user=request.user)
+    form = AppCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = two_factor.totp_device_confirm(request=request, code=form.cleaned_data["code"])
+        if codes is not None:
+            return _show_recovery_codes(request, codes, next_url=_next_url(request))
+        form.add_error("code", _("This code is wrong or has expired; try the one shown now."))
+    context = {
+        "form": form,
+        "qr_svg": two_factor.totp_qr_svg(device),
+        "secret": two_factor.totp_secret(device),
+        "next": _next_url(request),
+        "required": two_factor.second_factor_required(request.user),
+    }
+    return render(
+        request, "accounts/two_factor_setup.html", context, status=400 if form.errors else 200
+    )
+
+
+def _show_recovery_codes(request, codes: list[str], *, next_url: str):
+    return render(
+        request, "accounts/two_factor_recovery_codes.html", {"codes": codes, "next": next_url}
+    )
+
+
+@login_required
+@require_GET
+def two_factor_settings(request):
+    user = request.user
+    context = {
+        "enabled": two_factor.has_second_factor(user),
+        "required": two_factor.second_factor_required(user),
+        "recovery_codes_left": two_factor.recovery_codes_left(user),
+    }
+    return render(request, "accounts/two_factor.html", context)
+
+
+@never_cache
+@never_cache
+@login_required
+@require_POST
+def two_factor_recovery_codes(request):
+    """New recovery codes (the old ones stop working); from a verified session only."""
+    if not two_factor.session_verified(request):
+        return redirect("two_factor_settings")
+    codes = two_factor.recovery_codes_renew(user=request.user)
+    return _show_recovery_codes(request, codes, next_url=reverse("two_factor_settings"))
+
+
+@login_required
+@require_POST
+def two_factor_disable(request):
+    """Turn it off, where it is optional; from a verified session only."""
+    if two_factor.second_factor_required(request.user):
+        messages.error(request, _("Two-factor login is required for your account."))
+    elif two_factor.session_verified(request) and two_factor.second_factor_disable(request=request):
+        messages.success(request, _("Two-factor login is off."))
+    return redirect("two_factor_settings")

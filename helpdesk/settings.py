@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -19,10 +20,10 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str(
-    "SECRET_KEY",
-    default="dev-only-insecure-key-set-SECRET_KEY-in-production-0123456789abcdef",
-)
+# The development key is public (it is in this file): with DEBUG off, a missing, short or
+# built-in key is the error accounts.E001 of `check --deploy` (accounts/checks.py).
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-set-SECRET_KEY-in-production-0123456789abcdef"
+SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
@@ -37,6 +38,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_fsm",
     "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "anymail",
     "accounts",
     "tickets",
@@ -51,11 +56,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "accounts.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A session that logged in with a password only reaches the second-factor pages
+    # (django-otp's devices; the session notes the verification, see accounts.two_factor).
+    "accounts.two_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a lockout into the lockout page.
@@ -111,15 +120,28 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "login"
+# Two-factor login (django-otp: TOTP, with single-use recovery codes). Contractor staff
+# must use it when this is on (production; the demo turns it off with DEBUG); anyone may
+# turn it on for themselves.
+TWO_FACTOR_REQUIRED_FOR_STAFF = env.bool("TWO_FACTOR_REQUIRED_FOR_STAFF", default=not DEBUG)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Helpdesk")
+TWO_FACTOR_RECOVERY_CODES = 10
 
 # Lockout after repeated failures (django-axes).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 # An account is locked after repeated failures from anywhere (an attacker who changes
-# address gains nothing), and so is an address that fails on many accounts (password
-# spraying). The username is the lower-cased e-mail (accounts.backends.axes_username).
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# address gains nothing); an address is locked only when it fails on many accounts
+# (password spraying), never for one account's failures (behind a proxy or a company's
+# NAT that would lock everybody). accounts.security.axes_lockout_parameters decides.
+# The username is the lower-cased e-mail (accounts.backends.axes_username).
+AXES_LOCKOUT_PARAMETERS = "accounts.security.axes_lockout_parameters"
+AXES_IP_ACCOUNTS_LIMIT = env.int("AXES_IP_ACCOUNTS_LIMIT", default=10)
 AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
+# The client's address: X-Forwarded-For counts only on a request that came from one of
+# TRUSTED_PROXIES (addresses or networks, e.g. the compose nginx's network).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
@@ -230,6 +252,35 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp) on every page: our own static files only, no
+# inline script (a template that needs one uses {{ request.csp_nonce }}), no framing.
+# The staff admin adds inline styles only (accounts.security.ADMIN_CSP_UPDATE).
+# CSP_REPORT_ONLY sends the same policy as Content-Security-Policy-Report-Only.
+_csp = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+if env.str("CSP_REPORT_URI", default=""):
+    _csp["DIRECTIVES"]["report-uri"] = env.str("CSP_REPORT_URI")
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp
+    CONTENT_SECURITY_POLICY = None
+else:
+    CONTENT_SECURITY_POLICY = _csp
+
+# Password-reset mail is throttled per address and per client address, with counters in
+# the database (accounts.throttle): they must hold while Redis, the cache, is down.
+PASSWORD_RESET_PER_ADDRESS_HOURLY = env.int("PASSWORD_RESET_PER_ADDRESS_HOURLY", default=3)
+PASSWORD_RESET_PER_IP_HOURLY = env.int("PASSWORD_RESET_PER_IP_HOURLY", default=20)
 
 LOGGING = {
     "version": 1,

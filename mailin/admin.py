@@ -44,9 +44,10 @@ class RequesterForm(forms.Form):
 @admin.register(InboundMessage)
 class InboundMessageAdmin(admin.ModelAdmin):
     list_display = (
-        "received_at", "status", "reason", "from_address", "short_subject", "ticket_link", "source",
+        "received_at", "status", "reason", "from_address", "sender_verified", "short_subject",
+        "ticket_link", "source",
     )
-    list_filter = (ReviewQueueFilter, "status", "reason", "source")
+    list_filter = (ReviewQueueFilter, "status", "reason", "sender_verified", "source")
     search_fields = ("from_address", "from_name", "subject", "message_id", "ticket__number")
     date_hierarchy = "received_at"
     list_select_related = ("ticket",)
@@ -54,10 +55,12 @@ class InboundMessageAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("status", "reason", "detail", "ticket_link", "comment", "sender")}),
         (_("Mail"), {"fields": (
-            "from_name", "from_address", "to_addresses", "subject", "sent_at", "decoded_text",
+            "from_name", "from_address", "sender_verified", "to_addresses", "subject", "sent_at",
+            "decoded_text",
         )}),
         (_("Delivery"), {"fields": (
-            "message_id", "source", "received_at", "processed_at", "size", "envelope_from",
+            "message_id", "fingerprint", "source", "received_at", "processed_at", "size",
+            "envelope_from",
             "envelope_to", "raw_link", "handled_by",
         )}),
     )

@@ -2,7 +2,9 @@
 
 Answering an auto-reply, a bounce or our own notification is how mail loops start
 (RFC 3834 asks responders not to), so such mail never opens a ticket, never becomes
-a comment and never gets a reply.
+a comment and never gets a reply. Our own mail is recognised by every mark it carries:
+our address as the sender, our ``X-Loop``, a ``Message-ID`` of our domain. A mail that
+asks for no automatic answer (``X-Auto-Response-Suppress``) is a person's, but gets none.
 """
 
 import re
@@ -11,7 +13,7 @@ from email.utils import parseaddr
 from django.conf import settings
 
 from mailin.models import Reason
-from mailin.parsing import ParsedMail, header_values
+from mailin.parsing import MESSAGE_ID, ParsedMail, header_values
 
 AUTO_REPLY_HEADERS = (
     "X-Autoreply",
@@ -22,14 +24,16 @@ AUTO_REPLY_HEADERS = (
 )
 BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
 DAEMON_NAMES = frozenset({"mailer-daemon", "postmaster"})
-DMARC_FAIL = re.compile(r"\bdmarc\s*=\s*fail\b", re.IGNORECASE)
+TOKEN = re.compile(r"[^\s<>,;]+")
 
 
 def automatic_reason(mail: ParsedMail, *, envelope_sender: str | None = None) -> str | None:
     """Why this mail must not be acted on (a ``Reason``), or None for a person's mail."""
     if is_own_address(mail.from_address):
         return Reason.OWN_ADDRESS
-    if _is_bounce(mail, envelope_sender):
+    if is_our_mail(mail):
+        return Reason.LOOP
+    if is_bounce(mail, envelope_sender):
         return Reason.BOUNCE
     if _is_auto_reply(mail):
         return Reason.AUTO_REPLY
@@ -38,19 +42,11 @@ def automatic_reason(mail: ParsedMail, *, envelope_sender: str | None = None) ->
     return None
 
 
-def failed_authentication(mail: ParsedMail) -> str:
-    """The Authentication-Results of our own mail server if it says DMARC failed, else ''.
-
-    Only headers stamped with INBOUND_AUTHSERV_ID count: a sender can write any other.
-    """
-    authserv_id = getattr(settings, "INBOUND_AUTHSERV_ID", "")
-    if not authserv_id:
-        return ""
-    for value in header_values(mail.message, "Authentication-Results"):
-        server, _, results = value.partition(";")
-        if server.split()[:1] == [authserv_id] and DMARC_FAIL.search(results):
-            return value
-    return ""
+def asks_for_no_auto_response(mail: ParsedMail) -> bool:
+    """``X-Auto-Response-Suppress`` (Exchange, Outlook, and our own mail) with any value but
+    "None": the sender asks that nothing answers it automatically."""
+    values = [v.strip().lower() for v in header_values(mail.message, "X-Auto-Response-Suppress")]
+    return any(value and value != "none" for value in values)
 
 
 def own_addresses() -> set[str]:
@@ -67,7 +63,19 @@ def is_own_address(address: str) -> bool:
     return address in own or ("+" in local and f"{local.split('+', 1)[0]}@{domain}" in own)
 
 
-def _is_bounce(mail: ParsedMail, envelope_sender: str | None) -> bool:
+def is_our_mail(mail: ParsedMail) -> bool:
+    """Mail we sent that came back from outside (a forwarder, a list, a resend): it carries
+    our X-Loop, or its Message-ID is of our domain."""
+    ours = own_addresses() | {settings.MAIL_MESSAGE_ID_DOMAIN.lower()}
+    for value in header_values(mail.message, "X-Loop"):
+        if any(token.strip("<>").lower() in ours for token in TOKEN.findall(value)):
+            return True
+    found = MESSAGE_ID.search(mail.header("Message-ID"))
+    domain = found.group(1).rpartition("@")[2].lower() if found else ""
+    return domain == settings.MAIL_MESSAGE_ID_DOMAIN.lower()
+
+
+def is_bounce(mail: ParsedMail, envelope_sender: str | None) -> bool:
     return_path = mail.header("Return-Path").replace(" ", "")
     if "<>" in (return_path, envelope_sender):
         return True

@@ -2,7 +2,9 @@
 
 One row per Message-ID (a mail without one is keyed by a hash of its bytes), so a
 mail that arrives twice, by the webhook and by the mailbox or by two overlapping runs
-of ``fetch_mail``, is acted on once. The raw bytes are kept under MEDIA_ROOT.
+of ``fetch_mail``, is acted on once. A *different* mail that reuses a Message-ID (its
+fingerprint differs) gets a row of its own, held for review. The raw bytes are kept
+under MEDIA_ROOT.
 """
 
 import uuid
@@ -46,6 +48,11 @@ class Reason(models.TextChoices):
     OTHER_ORGANISATION = "other_organisation", _("Sender of another organisation")
     FORGED_TOKEN = "forged_token", _("Reply address with a forged token")
     SPOOFED = "spoofed", _("Sender failed authentication (DMARC)")
+    AMBIGUOUS_SENDER = "ambiguous_sender", _("Ambiguous or forged From header")
+    UNVERIFIED_SENDER = "unverified_sender", _("Privileged request from an unverified sender")
+    MESSAGE_ID_REUSED = "message_id_reused", _("A different mail reused a known Message-ID")
+    NO_AUTO_RESPONSE = "no_auto_response", _("Asks for no automatic answer")
+    LOOP = "loop", _("Our own mail coming back (mail loop)")
     REFUSED = "refused", _("Refused by a ticket rule")
     NO_TEXT = "no_text", _("A reply with no new text or files")
     AUTO_REPLY = "auto_reply", _("Auto-reply")
@@ -65,8 +72,16 @@ class InboundMessage(models.Model):
     message_id = models.CharField(
         _("Message-ID"),
         max_length=998,
-        unique=True,
         help_text=_("As the mail gives it, or sha256:<hash of the bytes> if it has none."),
+    )
+    fingerprint = models.CharField(
+        _("fingerprint"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "A hash of the sender, date, subject and body: the same mail delivered twice "
+            "has the same one, whatever the servers on the way added."
+        ),
     )
     source = models.CharField(_("came by"), max_length=16, choices=Source.choices)
     received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
@@ -84,6 +99,15 @@ class InboundMessage(models.Model):
     subject = models.TextField(_("subject"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     text = models.TextField(_("decoded text"), blank=True)
+    sender_verified = models.BooleanField(
+        _("sender verified"),
+        default=False,
+        help_text=_(
+            "Our mail server's Authentication-Results (INBOUND_AUTHSERV_ID) say DMARC passed "
+            "for the From domain. Otherwise the sender is unverified: anyone can write any "
+            "From."
+        ),
+    )
 
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True
@@ -133,6 +157,12 @@ class InboundMessage(models.Model):
         verbose_name = _("inbound mail")
         verbose_name_plural = _("inbound mail")
         indexes = [models.Index(fields=["status", "-received_at"])]
+        constraints = [
+            # Its index also serves the look-ups by Message-ID alone.
+            models.UniqueConstraint(
+                fields=["message_id", "fingerprint"], name="inbound_message_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.from_address or '?'}: {self.subject[:80] or self.message_id}"

@@ -36,6 +36,7 @@ class RawMail:
     source: str
     label: str
     done: Callable[[], None] = lambda: None
+    skipped: str = ""  # why this file was not read (it is left where it is), '' if it was
 
 
 @contextlib.contextmanager
@@ -70,21 +71,42 @@ def fetch_lock() -> Iterator[bool]:
 
 
 def message_files(paths: list[str], *, done_dir: str | None = None) -> Iterator[RawMail]:
-    """.eml files named, and every .eml file in the directories named (sorted)."""
+    """The message files named, and every file in the directories named (sorted), whatever
+    its name: a maildir's files have no extension, a client saves .msg or .txt. What is not
+    read is yielded as skipped, with the reason, and left where it is."""
     for path in map(Path, paths):
         if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".eml")
+            entries = sorted(path.iterdir())
         elif path.is_file():
-            files = [path]
+            entries = [path]
         else:
             raise SourceError(f"{path} is neither a message file nor a directory.")
-        for file in files:
-            try:
-                raw = file.read_bytes()
-            except OSError as exc:
-                logger.error("cannot read %s: %s", file, exc)
+        for entry in entries:
+            why = _not_a_message_file(entry)
+            if why:
+                yield RawMail(b"", Source.FILE, str(entry), skipped=why)
                 continue
-            yield RawMail(raw, Source.FILE, str(file), _mover(file, done_dir))
+            try:
+                raw = entry.read_bytes()
+            except OSError as exc:
+                logger.error("cannot read %s: %s", entry, exc)
+                yield RawMail(b"", Source.FILE, str(entry), skipped=f"cannot be read: {exc}")
+                continue
+            if not raw.strip():
+                yield RawMail(b"", Source.FILE, str(entry), skipped="empty (still being written?)")
+                continue
+            yield RawMail(raw, Source.FILE, str(entry), _mover(entry, done_dir))
+
+
+def _not_a_message_file(path: Path) -> str:
+    """Why a directory entry is not taken as a message, or ''."""
+    if path.is_dir():
+        return "a directory (name it to read the files in it)"
+    if not path.is_file():
+        return "not a regular file"
+    if path.name.startswith("."):
+        return "a hidden file"
+    return ""
 
 
 def _mover(file: Path, done_dir: str | None) -> Callable[[], None]:

@@ -4,7 +4,9 @@ that put an address on the suppression list.
 anymail checks the HTTP basic auth of each post against ``ANYMAIL["WEBHOOK_SECRET"]``
 itself, but with no secret configured it only warns and accepts anyone. Here a webhook
 without a configured secret answers 403: a forged "bounce" must not be able to silence a
-customer's address, nor a forged inbound mail post a comment.
+customer's address, nor a forged inbound mail post a comment. So does one whose provider
+settings are missing (e.g. Mailgun's signing key), which anymail reports by raising
+ImproperlyConfigured on each request: a 500, or the debug page with DEBUG on.
 """
 
 import logging
@@ -13,6 +15,7 @@ from functools import wraps
 from anymail import urls as anymail_urls
 from anymail.signals import EventType, RejectReason, tracking
 from anymail.utils import get_anymail_setting
+from django.core.exceptions import ImproperlyConfigured
 from django.dispatch import receiver
 from django.http import HttpResponseForbidden
 from django.urls import URLPattern
@@ -31,12 +34,18 @@ def webhook_secret_configured() -> bool:
 
 
 def require_webhook_secret(view):
+    """403 with the reason, never 500, while the webhook is not fully configured."""
+
     @wraps(view)
     def guarded(request, *args, **kwargs):
         if not webhook_secret_configured():
             logger.error("anymail webhook refused: set ANYMAIL_WEBHOOK_SECRET")
             return HttpResponseForbidden("Webhook secret not configured.")
-        return view(request, *args, **kwargs)
+        try:
+            return view(request, *args, **kwargs)
+        except ImproperlyConfigured as exc:
+            logger.error("anymail webhook refused, not configured: %s", exc)
+            return HttpResponseForbidden("Webhook not configured.")
 
     return guarded
 

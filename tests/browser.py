@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from django.db import connections
 
+from accounts.two_factor import second_factor_required
 from tests import factories
+from tests.security.second_factor import pass_second_factor, totp_device
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -50,11 +52,16 @@ def new_page(request, browser_settings):
             context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
             page = context.new_page()
             page.set_default_timeout(15_000)
+            page.on("console", lambda message: _csp_violation(violations, who, message))
             pages.append((who, page))
             return page
 
+        violations: list[str] = []
         try:
             yield open_page
+            # The Content-Security-Policy is on in every browser test: a page that breaks
+            # it (an inline script or style, a foreign source) fails the test.
+            assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
         finally:
             report = getattr(request.node, "report_call", None)
             if report is not None and report.failed:
@@ -69,17 +76,33 @@ def new_page(request, browser_settings):
             connections.close_all()
 
 
+def _csp_violation(violations: list[str], who: str, message) -> None:
+    if "Content Security Policy" in message.text:
+        violations.append(f"{who}: {message.text} ({message.location.get('url', '')})")
+
+
 def portal_login(page, base, user, *, email=None):
+    _second_factor_ready(user)
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("E-mail").fill(email or user.email)
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    pass_second_factor(page, base, user)
     page.wait_for_url(f"{base}/")
 
 
 def admin_login(page, base, user):
+    _second_factor_ready(user)
     page.goto(f"{base}/admin/login/?next=/admin/")
     page.locator("#id_username").fill(user.email)
     page.locator("#id_password").fill(factories.PASSWORD)
     page.locator("input[type=submit]").click()
+    pass_second_factor(page, base, user)
     page.wait_for_url(f"{base}/admin/")
+
+
+def _second_factor_ready(user) -> None:
+    """Staff who must use two-factor login have their app set up (tests/security tests
+    the set-up itself); the login then asks for its code."""
+    if second_factor_required(user):
+        totp_device(user)

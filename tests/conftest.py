@@ -8,6 +8,7 @@ import pytest
 
 from tests import factories, helpers
 from tests.browser import browser_settings, new_page  # noqa: F401 - fixtures
+from tests.security.second_factor import verified_force_login  # noqa: F401 - autouse fixture
 
 
 def pytest_configure(config):

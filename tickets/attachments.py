@@ -52,6 +52,7 @@ ALLOWED_TYPES: dict[str, frozenset[str]] = {
             ".out",
             ".err",
             ".trace",
+            ".eml",  # a forwarded mail, kept as it came (downloads are never rendered)
         }
     ),
 }

@@ -207,17 +207,18 @@ def test_an_employee_s_request_is_refused_with_a_mail_saying_why(customer, manag
     assert "Only your organisation's representative" in render_notification(refused).text
 
 
-def test_a_duplicate_address_by_mail_is_refused_with_a_mail(representative, manager):
-    factories.CustomerFactory(email="ivan.petrov@customer.example")
+def test_an_address_with_an_account_elsewhere_by_mail_is_pending_like_a_new_one(
+    representative, manager
+):
+    factories.CustomerFactory(email="ivan.petrov@customer.example")  # another organisation
 
     request = account_request_from_email(
         sender=representative, subject="New account", text=ENGLISH
     )
 
-    assert request.status == AccountRequestStatus.REFUSED
-    assert "already has a helpdesk account" in request.reason
-    refused = Notification.objects.get(event="account_request_refused")
-    assert refused.to_email == representative.email
+    # The answer must not reveal the other organisation's account; managers see it.
+    assert request.status == AccountRequestStatus.PENDING
+    assert not Notification.objects.filter(event="account_request_refused").exists()
 
 
 def test_the_same_mail_twice_is_one_pending_request_and_one_refusal(representative, manager):

@@ -89,16 +89,19 @@ def test_the_request_form_shows_its_fields_and_the_email_alternative(client, rep
     assert "support@helpdesk.example.com" in shown
 
 
-def test_an_address_that_already_has_an_account_is_refused_on_the_form(
+def test_an_address_with_an_account_elsewhere_is_filed_like_a_new_one_and_tells_nothing(
     client, representative, outsider
 ):
+    # Refusing it would tell the representative that the address has an account in
+    # another organisation (issue 10); the manager sees the conflict when deciding.
     client.force_login(representative)
 
     response = client.post(NEW, request_form(email=outsider.email.upper()))
 
-    assert response.status_code == 400
-    assert "already has a helpdesk account" in page(response)
-    assert not AccountRequest.objects.exists()
+    assert response.status_code == 302
+    assert "already has a helpdesk account" not in page(client.get(response.url))
+    request = AccountRequest.objects.get()
+    assert request.email == outsider.email.lower()
 
 
 def test_an_address_with_a_pending_request_is_refused_on_the_form(

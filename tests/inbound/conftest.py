@@ -43,6 +43,7 @@ def values(customer, ticket, outsider, agent, settings):
         "forged_address": forged_reply_address(ticket, settings),
         "outsider": outsider.email,
         "agent": agent.email,
+        "message_id_domain": settings.MAIL_MESSAGE_ID_DOMAIN,
     }
 
 

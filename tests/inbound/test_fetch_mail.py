@@ -52,19 +52,49 @@ def statuses() -> dict:
 def test_a_directory_of_message_files_is_read_once(maildrop, ticket):
     output = fetch_mail(str(maildrop))
 
+    # Every file is read, whatever its name: notes.txt is no mail, and is kept as rejected.
     assert sorted(InboundMessage.objects.values_list("status", flat=True)) == sorted(
-        MAILDROP.values()
+        [*MAILDROP.values(), Status.REJECTED]
     )
     assert set(InboundMessage.objects.values_list("source", flat=True)) == {Source.FILE}
     assert Ticket.objects.filter(channel=Channel.EMAIL).count() == 3
     assert Comment.objects.filter(ticket=ticket).count() == 1
-    assert "Processed 8 message(s)" in output
+    assert "Processed 9 message(s)" in output
+    assert f"{maildrop / 'notes.txt'}: rejected malformed" in output
 
     again = fetch_mail(str(maildrop))
 
-    assert "duplicate: 8" in again
-    assert InboundMessage.objects.count() == 8
+    assert "duplicate: 9" in again
+    assert InboundMessage.objects.count() == 9
     assert Ticket.objects.filter(channel=Channel.EMAIL).count() == 3
+
+
+@pytest.mark.django_db
+def test_every_file_of_a_directory_is_read_and_each_one_skipped_is_named_with_why(
+    tmp_path, values, ticket
+):
+    # A maildir's "new" folder: file names without an extension, plus what lies around.
+    folder = tmp_path / "new"
+    folder.mkdir()
+    maildir_name = "1764140400.M318P2210.mx,S=1043"
+    (folder / maildir_name).write_bytes(render("new_ticket_plain.eml", **values))
+    (folder / "saved-from-outlook.txt").write_bytes(render("reply_token.eml", **values))
+    (folder / "mail.msg").write_bytes(render("windows1251.eml", **values))
+    (folder / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (folder / "1764140401.M1P2.mx").write_bytes(b"")
+    (folder / "cur").mkdir()
+
+    output = fetch_mail(str(folder))
+
+    assert "Processed 3 message(s)" in output
+    assert sorted(InboundMessage.objects.values_list("status", flat=True)) == sorted(
+        [Status.TICKET, Status.TICKET, Status.COMMENT]
+    )
+    assert f"{folder / '.DS_Store'}: skipped, a hidden file" in output
+    assert f"{folder / '1764140401.M1P2.mx'}: skipped, empty" in output
+    assert f"{folder / 'cur'}: skipped, a directory" in output
+    assert "Skipped 3 file(s)" in output
+    assert (folder / "1764140401.M1P2.mx").exists()  # left for the next run
 
 
 @pytest.mark.django_db
@@ -225,7 +255,7 @@ def test_a_run_started_while_another_holds_the_lock_does_nothing(maildrop, ticke
     assert "Another fetch_mail run is going" in output
     assert not InboundMessage.objects.exists()
     assert "error" not in result
-    assert "Processed 8" in fetch_mail(str(maildrop))  # the lock is free again
+    assert "Processed 9" in fetch_mail(str(maildrop))  # the lock is free again
 
 
 @pytest.mark.django_db(transaction=True)
@@ -241,10 +271,10 @@ def test_two_runs_at_once_process_each_message_once(maildrop, ticket):
         thread.join(60)
 
     outputs = [result.get("value") or repr(result.get("error")) for _, result in runs]
-    assert InboundMessage.objects.count() == 8
+    assert InboundMessage.objects.count() == 9
     assert Ticket.objects.filter(channel=Channel.EMAIL).count() == 3
     assert Comment.objects.filter(ticket=ticket).count() == 1
-    assert sum("Processed 8 message(s)" in out and "duplicate" not in out for out in outputs) == 1
+    assert sum("Processed 9 message(s)" in out and "duplicate" not in out for out in outputs) == 1
 
 
 @pytest.mark.django_db(transaction=True)

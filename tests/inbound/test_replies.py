@@ -58,9 +58,11 @@ def test_a_reply_found_by_references_alone(receive, ticket, notification_id):
 def test_in_reply_to_our_mail_to_someone_else_does_not_thread(
     receive, ticket, customer, representative, notification_id
 ):
-    # The representative quotes the Message-ID of the mail sent to the requester.
+    # The representative quotes the Message-ID of the mail sent to the requester; the
+    # subject names no ticket (a subject naming it would, from a colleague: see below).
     inbound = receive(
-        "reply_in_reply_to.eml", notification_id=notification_id, customer=representative.email
+        "reply_in_reply_to.eml", notification_id=notification_id, customer=representative.email,
+        ticket_number="HD-1999-99999",
     )
 
     assert inbound.status == Status.TICKET
@@ -233,3 +235,50 @@ def test_dmarc_results_stamped_by_another_server_are_ignored(receive, ticket, se
     inbound = receive("dmarc_fail.eml")
 
     assert inbound.status == Status.COMMENT
+
+
+# --- the ticket named only in the subject ------------------------------------------------
+
+
+def test_a_reply_naming_the_ticket_only_in_its_subject_is_a_comment_outlook_quote_trimmed(
+    receive, ticket, customer
+):
+    inbound = receive("reply_subject_only_outlook_ru.eml")
+
+    assert inbound.status == Status.COMMENT
+    assert inbound.ticket == ticket
+    comment = only_comment(ticket)
+    assert comment.author == customer
+    assert comment.body == "Выгрузка заработала после очистки кэша, спасибо."
+    assert not Ticket.objects.filter(channel=Channel.EMAIL).exists()
+
+
+def test_a_colleague_of_the_same_organisation_may_answer_by_subject(
+    receive, ticket, representative
+):
+    inbound = receive("reply_subject_only_outlook_ru.eml", customer=representative.email)
+
+    assert inbound.status == Status.COMMENT
+    assert only_comment(ticket).author == representative
+
+
+def test_a_subject_naming_another_organisations_ticket_attaches_nothing_to_it(
+    receive, ticket, outsider
+):
+    inbound = receive("reply_subject_only_outlook_ru.eml", customer=outsider.email)
+
+    assert not Comment.objects.filter(ticket=ticket).exists()
+    assert inbound.ticket != ticket
+    # It is the outsider's own mail: a ticket of their own organisation.
+    assert inbound.status == Status.TICKET
+    assert inbound.ticket.organisation == outsider.organisation
+
+
+def test_a_subject_naming_a_ticket_from_an_unknown_sender_is_held_without_the_ticket(
+    receive, ticket
+):
+    inbound = receive("reply_subject_only_outlook_ru.eml", customer="stranger@nowhere.example")
+
+    assert (inbound.status, inbound.reason) == (Status.HELD, Reason.UNKNOWN_SENDER)
+    assert inbound.ticket is None
+    assert not Comment.objects.filter(ticket=ticket).exists()

@@ -6,7 +6,7 @@ import hashlib
 import pytest
 from django.utils import timezone
 
-from mailin import services
+from mailin import acting, services
 from mailin.models import InboundMessage, Reason, Status
 from tests.inbound.conftest import render
 from tickets.models import Channel, Ticket
@@ -21,12 +21,56 @@ def emailed_tickets():
 def test_the_same_message_id_is_processed_once(receive):
     first = receive("new_ticket_plain.eml")
     again = receive("new_ticket_plain.eml")
-    other_copy = receive("duplicate_message_id.eml")
 
     assert emailed_tickets().count() == 1
     assert InboundMessage.objects.count() == 1
-    assert again.pk == first.pk == other_copy.pk
+    assert again.pk == first.pk
     assert first.message_id == "3f1c2a90-new-plain@customer.example"
+
+
+def test_the_same_mail_by_another_way_with_other_trace_headers_is_the_same_mail(values):
+    raw = render("new_ticket_plain.eml", **values)
+    # The mailbox's copy: the last server added its trace headers and CRLF line ends.
+    mailbox_copy = (
+        b"Delivered-To: support@helpdesk.localhost\n"
+        b"Received: from mx.helpdesk.localhost by imap.helpdesk.localhost; "
+        b"Mon, 23 Nov 2026 09:12:45 +0300\n" + raw
+    ).replace(b"\n", b"\r\n")
+
+    first = services.inbound_receive(raw=raw, source="webhook")
+    copy = services.inbound_receive(raw=mailbox_copy, source="imap")
+
+    assert copy.pk == first.pk
+    assert InboundMessage.objects.count() == 1
+    assert emailed_tickets().count() == 1
+
+
+def test_a_different_mail_reusing_a_message_id_is_kept_for_review_with_its_bytes(
+    receive, values
+):
+    first = receive("new_ticket_plain.eml")
+
+    other = receive("duplicate_message_id.eml")
+
+    assert other.pk != first.pk
+    assert other.message_id == first.message_id
+    assert (other.status, other.reason) == (Status.HELD, Reason.MESSAGE_ID_REUSED)
+    assert f"Mail #{first.pk}" in other.detail
+    assert other.raw.read() == render("duplicate_message_id.eml", **values)
+    assert other.subject == "The same mail, delivered again by the mailbox"
+    assert "This copy must not open a second ticket." in other.text
+    assert emailed_tickets().count() == 1
+    assert receive("duplicate_message_id.eml").pk == other.pk  # and it, too, is kept once
+
+
+def test_staff_may_act_on_a_mail_that_reused_a_message_id(receive, manager):
+    receive("new_ticket_plain.eml")
+    other = receive("duplicate_message_id.eml")
+
+    other = services.inbound_retry(inbound=other, actor=manager)
+
+    assert other.status == Status.TICKET
+    assert emailed_tickets().count() == 2
 
 
 def test_a_mail_without_message_id_is_keyed_by_the_hash_of_its_bytes(receive, values):
@@ -82,7 +126,7 @@ def test_a_failure_while_acting_is_recorded_and_can_be_retried(receive, monkeypa
     def broken(**kwargs):
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr(services, "ticket_file", broken)
+    monkeypatch.setattr(acting, "ticket_file", broken)
     inbound = receive("new_ticket_plain.eml")
 
     assert (inbound.status, inbound.reason) == (Status.FAILED, Reason.ERROR)

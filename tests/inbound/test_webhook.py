@@ -110,7 +110,7 @@ def test_the_webhook_is_closed_while_no_secret_is_configured(client, values, set
 
     response = client.post(URL, mailgun_form(raw))
 
-    assert response.status_code == 400
+    assert response.status_code == 403  # not configured: refused, with the reason
     assert not InboundMessage.objects.exists()
 
 

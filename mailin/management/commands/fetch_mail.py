@@ -27,15 +27,16 @@ logger = logging.getLogger("mailin")
 
 
 class Command(BaseCommand):
-    help = "Read .eml files or directories, mbox files or the IMAP mailbox into tickets."
+    help = "Read message files or directories, mbox files or the IMAP mailbox into tickets."
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "paths", nargs="*", help=".eml files, directories of them, or - for standard input"
+            "paths", nargs="*",
+            help="message files, directories of them (every file is read), or - for standard input",
         )
         parser.add_argument("--mbox", action="append", default=[], help="an mbox file")
         parser.add_argument("--imap", action="store_true", help="the INBOUND_IMAP_* mailbox")
-        parser.add_argument("--done-dir", help="move each .eml file here once it is stored")
+        parser.add_argument("--done-dir", help="move each message file here once it is stored")
 
     def handle(self, *args, paths, mbox, imap, done_dir, **options):
         if not (paths or mbox or imap):
@@ -50,8 +51,11 @@ class Command(BaseCommand):
             logger.error("fetch_mail: the database is unreachable (%s); try again later", exc)
             self.stderr.write(f"The database is unreachable; nothing was taken: {exc}")
             sys.exit(EX_TEMPFAIL)
+        skipped = counts.pop("skipped", 0)
         summary = ", ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "none"
         self.stdout.write(f"Processed {sum(counts.values())} message(s) ({summary}).")
+        if skipped:
+            self.stdout.write(f"Skipped {skipped} file(s), each named above with the reason.")
 
     def _run(self, *, paths, mbox, imap, done_dir) -> Counter:
         counts = Counter()
@@ -76,6 +80,9 @@ class Command(BaseCommand):
         return counts
 
     def _one(self, mail: sources.RawMail) -> str:
+        if mail.skipped:
+            self.stdout.write(f"{mail.label}: skipped, {mail.skipped}")
+            return "skipped"
         inbound, created = inbound_store(raw=mail.raw, source=mail.source)
         outcome = "duplicate"
         if created or inbound_take_again(inbound=inbound):

@@ -1,0 +1,207 @@
+"""Two-factor login (django-otp): a time-based code from an authenticator app (TOTP),
+and single-use recovery codes for a lost phone.
+
+Contractor staff can read every customer's data: when TWO_FACTOR_REQUIRED_FOR_STAFF is
+on (production), they set up an app at their first login and give a code at every
+login. Anyone else may turn it on for themselves, and is then asked the same way. The
+password alone opens a session that reaches only the second-factor pages
+(``SecondFactorMiddleware``), in the portal and in the admin alike.
+"""
+
+import segno
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.db import transaction
+from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
+from django_otp import login as otp_login
+from django_otp import verify_token as otp_verify_token
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import User
+
+# Whether the person of this session has a second factor, noted at login: the check on
+# every request then costs no query for the people (most customers) who have none.
+SESSION_KEY = "accounts_second_factor"
+APP_DEVICE_NAME = "Authenticator app"
+RECOVERY_DEVICE_NAME = "Recovery codes"
+TOTP_DIGITS = 6
+
+
+# --- the rules -------------------------------------------------------------------------
+
+
+def second_factor_required(user: User) -> bool:
+    """Contractor staff (and a superuser) must log in with a second factor while
+    TWO_FACTOR_REQUIRED_FOR_STAFF is on."""
+    return bool(
+        getattr(settings, "TWO_FACTOR_REQUIRED_FOR_STAFF", False)
+        and user.is_active
+        and (user.is_contractor or user.is_superuser)
+    )
+
+
+def has_second_factor(user: User) -> bool:
+    return user_has_device(user, confirmed=True)
+
+
+def session_verified(request) -> bool:
+    """This session has given the second factor (django_otp.login() noted the device).
+
+    Read from the session alone, unlike django-otp's OTPMiddleware, which loads the
+    device on every request: a staff page costs no extra query. The session id is
+    renewed when the code is given, and turning the factor off clears the note.
+    """
+    return bool(request.session.get(DEVICE_ID_SESSION_KEY))
+
+
+def pending_step(request) -> str | None:
+    """The page a password-only session must go through first ("two_factor_verify" or
+    "two_factor_setup"), or None when the session may go anywhere."""
+    user = request.user
+    if not user.is_authenticated or session_verified(request):
+        return None
+    if request.session.get(SESSION_KEY) is None:
+        request.session[SESSION_KEY] = has_second_factor(user)
+    if request.session[SESSION_KEY]:
+        return "two_factor_verify"
+    if second_factor_required(user):
+        return "two_factor_setup"
+    return None
+
+
+def _note_second_factor_at_login(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_KEY] = has_second_factor(user)
+
+
+user_logged_in.connect(_note_second_factor_at_login, dispatch_uid="accounts.two_factor")
+
+
+class SecondFactorMiddleware:
+    """A session that has given only the password is sent to the code (or, for staff
+    without an app yet, to its set-up) from any page but those and logging out."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._open: tuple[str, ...] | None = None
+
+    def open_paths(self) -> tuple[str, ...]:
+        if self._open is None:
+            names = ("two_factor_verify", "two_factor_setup", "logout", "admin:logout",
+                     "set_language")
+            self._open = tuple(reverse(name) for name in names)
+        return self._open
+
+    def __call__(self, request):
+        step = pending_step(request)
+        if step is not None and request.path_info not in self.open_paths():
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path(), reverse(step))
+        return self.get_response(request)
+
+
+# --- verifying -------------------------------------------------------------------------
+
+
+def _clean(code: str) -> str:
+    return "".join(code.split()).lower()
+
+
+def second_factor_verify(*, request, code: str) -> bool:
+    """The person of a password-only session gives a code from their app, or a recovery
+    code (which is then used up). django-otp slows down repeated wrong codes per device."""
+    code, user = _clean(code), request.user
+    kinds = TOTPDevice if code.isdigit() and len(code) == TOTP_DIGITS else StaticDevice
+    for device in kinds.objects.devices_for_user(user, confirmed=True):
+        verified = otp_verify_token(user, device.persistent_id, code)
+        if verified is not None:
+            _verified(request, verified)
+            return True
+    return False
+
+
+def _verified(request, device) -> None:
+    request.session.cycle_key()  # a new session id for the fully logged-in session
+    otp_login(request, device)
+    request.session[SESSION_KEY] = True
+
+
+# --- setting up, recovery codes, turning off -------------------------------------------
+
+
+def totp_device_pending(*, user: User) -> TOTPDevice:
+    """The app being set up: an unconfirmed TOTP device, the same one until confirmed."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def totp_qr_svg(device: TOTPDevice) -> str:
+    """The set-up link of the app as an inline SVG QR code (no script, no external image)."""
+    return segno.make(device.config_url, error="m").svg_inline(scale=4, light="#fff")
+
+
+def totp_secret(device: TOTPDevice) -> str:
+    """The key in base32, in groups of four, for typing into the app by hand."""
+    from base64 import b32encode
+
+    key = b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+
+
+def totp_device_confirm(*, request, code: str) -> list[str] | None:
+    """The first code from the app confirms it: the second factor is on, this session is
+    verified, and the person gets fresh recovery codes (returned, shown once). None when
+    the code is wrong."""
+    user = request.user
+    with transaction.atomic():
+        device = (
+            TOTPDevice.objects.select_for_update()
+            .filter(user=user, confirmed=False)
+            .order_by("pk")
+            .first()
+        )
+        if device is None or not device.verify_token(_clean(code)):
+            return None
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        codes = _new_recovery_codes(user)
+    _verified(request, device)
+    return codes
+
+
+def recovery_codes_renew(*, user: User) -> list[str]:
+    """New recovery codes for a verified session; the old ones stop working."""
+    with transaction.atomic():
+        return _new_recovery_codes(user)
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(settings.TWO_FACTOR_RECOVERY_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def recovery_codes_left(user: User) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def second_factor_disable(*, request) -> bool:
+    """Someone for whom it is optional turns the second factor off (from a verified
+    session). Staff who must use it cannot; False then."""
+    user = request.user
+    if second_factor_required(user):
+        return False
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+    request.session.pop(DEVICE_ID_SESSION_KEY, None)
+    request.session[SESSION_KEY] = False
+    return True
