@@ -162,6 +162,9 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Attachments
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
 ATTACHMENT_MAX_FILES = env.int("ATTACHMENT_MAX_FILES", default=10)
+# An image with more pixels than this is refused (a decompression bomb); previews are
+# thumbnails re-encoded from images within it.
+ATTACHMENT_IMAGE_MAX_MEGAPIXELS = env.float("ATTACHMENT_IMAGE_MAX_MEGAPIXELS", default=40.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -85,7 +85,9 @@ def mail_act(
                 "ticket would send its confirmation: not filed. Process it again or accept "
                 "it as a ticket to file it."
             ), sender=account)
-        return _account_request(account, mail, verified=verified) or open_ticket(account, mail)
+        return _account_request(account, mail, verified=verified) or open_ticket(
+            account, mail, verified=verified
+        )
     if account.organisation_id != ticket.organisation_id:
         return Outcome(
             Status.HELD, Reason.OTHER_ORGANISATION,
@@ -188,7 +190,11 @@ def ticket_by_subject(mail: parsing.ParsedMail, *, sender: User) -> Ticket | Non
 
 
 def open_ticket(
-    requester: User, mail: parsing.ParsedMail, *, actor: User | None = None
+    requester: User,
+    mail: parsing.ParsedMail,
+    *,
+    actor: User | None = None,
+    verified: bool = True,
 ) -> Outcome:
     with translation.override(requester.language):
         body, files, note = _content(mail.text, mail, empty=_("(The e-mail had no text.)"))
@@ -201,6 +207,7 @@ def open_ticket(
             channel=Channel.EMAIL,
             files=files,
             actor=actor,
+            sender_unverified=not verified,
         )
     return Outcome(Status.TICKET, detail=note, ticket=ticket, sender=requester)
 

@@ -113,7 +113,7 @@ def _finish(notification: Notification, **fields) -> bool:
 
 def retry_deadline(notification: Notification):
     """Transient failures are retried, the way an MTA queues, until this moment."""
-    return notification.created_at + timedelta(hours=settings.MAIL_RETRY_LIFETIME_HOURS)
+    return notification.retry_since + timedelta(hours=settings.MAIL_RETRY_LIFETIME_HOURS)
 
 
 def _failed_attempt(notification: Notification, exc: Exception) -> SendResult:
@@ -239,6 +239,8 @@ def notification_resend(*, notification: Notification) -> bool:
         suppressed_reason="",
         last_error="",
         next_attempt_at=timezone.now(),
+        retry_since=timezone.now(),  # a whole retry lifetime again
+        failure_reported_at=None,  # should it fail again, the managers hear of it again
         claimed_at=None,
     )
     if resent:

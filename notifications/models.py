@@ -116,6 +116,12 @@ class Notification(models.Model):
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    retry_since = models.DateTimeField(
+        _("retried since"),
+        default=timezone.now,
+        help_text=_("Transient failures are retried for MAIL_RETRY_LIFETIME_HOURS from here: "
+                    "when the mail was written, or last resent."),
+    )
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     essential = models.BooleanField(

@@ -227,7 +227,7 @@ def outbox_write_many(items: list[OutboxItem]) -> list[Notification]:
     }
     ticket_ids = {item.ticket.pk for item, _r in planned if item.ticket is not None}
     per_ticket, per_address = _recent_counts(ticket_ids, emails)
-    rows = []
+    rows, now = [], timezone.now()
     for item, r in planned:
         ticket_id = item.ticket.pk if item.ticket is not None else None
         reason = _suppression(
@@ -251,6 +251,8 @@ def outbox_write_many(items: list[OutboxItem]) -> list[Notification]:
                 essential=is_essential(r, item.event),
                 suppressed_reason=reason,
                 message_id=new_message_id(item.ticket),
+                created_at=now,
+                retry_since=now,
             )
         )
     Notification.objects.bulk_create(rows)

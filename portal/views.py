@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +23,7 @@ from sla.display import reaction_line, resolution_line
 from tickets import rules as ticket_rules
 from tickets import search, selectors, services
 from tickets.models import RulesPage, Status
+from tickets.previews import preview_png
 
 TICKET_NUMBER = re.compile(r"[A-Za-z0-9-]{1,32}")
 
@@ -350,13 +351,20 @@ def _new_ticket_url() -> str:
 def attachment_download(request, pk: int):
     """Files leave only through here: permission-checked, as a download, never sniffed."""
     attachment = get_object_or_404(selectors.attachments_visible_to(request.user), pk=pk)
-    preview = request.GET.get("preview") == "1" and attachment.is_image
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=not preview,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
+    if request.GET.get("preview") == "1" and attachment.is_image:
+        # Inline only a thumbnail we re-encoded, never the uploaded bytes.
+        png = preview_png(attachment)
+        if png is None:
+            raise Http404
+        response = HttpResponse(png, content_type="image/png")
+        response["Content-Disposition"] = "inline"
+    else:
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"

@@ -1,5 +1,7 @@
 """Who sees what: every portal URL for every kind of visitor, and what never leaks."""
 
+import io
+
 import pytest
 
 from tests import factories, helpers
@@ -207,7 +209,6 @@ def test_another_organisations_ticket_is_not_offered_as_a_follow_up(client, worl
         ("server.log", "", "attachment"),
         ("server.log", "?preview=1", "attachment"),
         ("screenshot.png", "", "attachment"),
-        ("screenshot.png", "?preview=1", "inline"),
     ],
 )
 def test_downloads_are_never_sniffed_and_only_images_preview_inline(
@@ -222,6 +223,21 @@ def test_downloads_are_never_sniffed_and_only_images_preview_inline(
     assert response["Content-Type"].startswith(attachment.content_type)
     expected = helpers.screenshot_bytes() if name.endswith(".png") else helpers.log_bytes()
     assert b"".join(response.streaming_content) == expected
+
+
+def test_an_image_preview_is_a_thumbnail_made_here_never_the_uploaded_bytes(client, world):
+    from PIL import Image
+
+    client.force_login(world[EMPLOYEE])
+    response = client.get(f"/attachments/{world['png'].pk}/?preview=1")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == "inline"
+    assert response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response.content != helpers.screenshot_bytes()
+    with Image.open(io.BytesIO(response.content)) as preview:
+        original = Image.open(io.BytesIO(helpers.screenshot_bytes()))
+        assert preview.format == "PNG" and preview.size == original.size
 
 
 def test_the_ticket_page_shows_an_image_preview_and_a_download_link(client, world):

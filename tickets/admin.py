@@ -153,6 +153,7 @@ SUMMARY_FIELDS = (
     "priority",
     "assignee",
     "channel",
+    "sender_unverified",
     "created_at",
     "age",
     "first_accepted_at",
@@ -316,6 +317,8 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
             fieldsets = _without_field(fieldsets, "reject_reason")
         if moderation_selectors.open_flags_of(obj):
             fieldsets = _with_first_field(fieldsets, "moderation_flag")
+        if obj.sender_unverified:  # an e-mail identity nobody proved: say so first
+            fieldsets = _with_first_field(fieldsets, "sender_unverified")
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):

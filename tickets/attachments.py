@@ -117,6 +117,52 @@ def detect_type(head: bytes) -> str | None:
     return None
 
 
+def max_image_pixels() -> int:
+    return int(settings.ATTACHMENT_IMAGE_MAX_MEGAPIXELS * 1_000_000)
+
+
+def _check_image(upload, name: str) -> None:
+    """An image is read from its header only (nothing is decoded here): one that claims
+    more pixels than the cap (a decompression bomb) or that cannot be read is refused."""
+    from PIL import Image
+
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            width, height = image.size
+    except Image.DecompressionBombError:
+        raise ValidationError(
+            _(
+                "“%(name)s” has more than %(megapixels)s megapixels. Make it smaller, or "
+                "attach it in an archive (ZIP)."
+            )
+            % {"name": name, "megapixels": settings.ATTACHMENT_IMAGE_MAX_MEGAPIXELS},
+            code="too_many_pixels",
+        ) from None
+    except (OSError, ValueError, SyntaxError):
+        raise ValidationError(
+            _("“%(name)s” could not be read as an image. Attach it in an archive (ZIP).")
+            % {"name": name},
+            code="bad_image",
+        ) from None
+    finally:
+        upload.seek(0)
+    if width * height > max_image_pixels():
+        raise ValidationError(
+            _(
+                "“%(name)s” is %(width)s×%(height)s pixels; images may have at most "
+                "%(megapixels)s megapixels. Make it smaller, or attach it in an archive (ZIP)."
+            )
+            % {
+                "name": name,
+                "width": width,
+                "height": height,
+                "megapixels": settings.ATTACHMENT_IMAGE_MAX_MEGAPIXELS,
+            },
+            code="too_many_pixels",
+        )
+
+
 def inspect_upload(upload) -> InspectedFile:
     """Check one uploaded file against the size limit and the allowed types."""
     name = clean_filename(upload.name or "")
@@ -142,6 +188,8 @@ def inspect_upload(upload) -> InspectedFile:
             % {"name": name},
             code="type_not_allowed",
         )
+    if detected in PREVIEWABLE_TYPES:
+        _check_image(upload, name)
     extension = os.path.splitext(name)[1].lower()
     if extension not in ALLOWED_TYPES[detected]:
         raise ValidationError(

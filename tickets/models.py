@@ -124,6 +124,14 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     channel = models.CharField(
         _("channel"), max_length=16, choices=Channel.choices, default=Channel.WEB
     )
+    sender_unverified = models.BooleanField(
+        _("sender not verified"),
+        default=False,
+        help_text=_(
+            "Filed by e-mail from an address our mail server could not prove (no DMARC "
+            "pass): anyone can write any From. The confirmation went to the real address."
+        ),
+    )
     reject_reason = models.TextField(_("rejection reason"), blank=True)
     reject_preset = models.CharField(
         _("standard rejection reason"), max_length=16, choices=RejectPreset.choices, blank=True

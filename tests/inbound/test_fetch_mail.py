@@ -298,3 +298,35 @@ def test_the_same_mail_from_two_ways_at_once_is_acted_on_once(values, ticket):
     assert Comment.objects.filter(ticket=ticket).count() == 1
     assert InboundMessage.objects.filter(reason=Reason.ERROR).count() == 0
     assert connection.vendor == "postgresql"
+
+
+def test_a_mail_server_can_pipe_one_message_in_on_standard_input(values, monkeypatch):
+    import sys
+
+    raw = render("new_ticket_plain.eml", **values)
+
+    class Stdin:
+        buffer = io.BytesIO(raw)
+
+    monkeypatch.setattr(sys, "stdin", Stdin())
+    out = fetch_mail("-")
+
+    inbound = InboundMessage.objects.get()
+    assert (inbound.source, inbound.status) == (Source.PIPE, Status.TICKET)
+    assert Ticket.objects.filter(channel=Channel.EMAIL).count() == 1
+    assert "stdin" in out
+
+
+def test_a_mail_whose_processing_failed_is_processed_again_not_called_a_duplicate(
+    maildrop, values
+):
+    raw = render("new_ticket_plain.eml", **values)
+    inbound = inbound_receive(raw=raw, source=Source.FILE)
+    # As after an outage in the middle of processing: stored, failed with an error.
+    Ticket.objects.all().delete()
+    InboundMessage.objects.filter(pk=inbound.pk).update(
+        status=Status.FAILED, reason=Reason.ERROR, detail="OperationalError: server closed"
+    )
+    again = inbound_receive(raw=raw, source=Source.FILE)
+    assert again.pk == inbound.pk and again.status == Status.TICKET
+    assert Ticket.objects.filter(channel=Channel.EMAIL).count() == 1

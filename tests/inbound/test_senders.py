@@ -148,3 +148,14 @@ def test_an_account_request_with_an_address_shaped_display_name_is_held_even_wit
     assert (inbound.status, inbound.reason) == (Status.HELD, Reason.AMBIGUOUS_SENDER)
     assert inbound.from_address == "eve@evil.org"
     assert not AccountRequest.objects.exists()
+
+
+def test_a_ticket_from_an_unverified_sender_says_so_to_staff(receive, client, agent):
+    from tickets.models import Channel, Ticket
+
+    receive("new_ticket_plain.eml")
+    ticket = Ticket.objects.get(channel=Channel.EMAIL)
+    assert ticket.sender_unverified  # no Authentication-Results of ours proved it
+    client.force_login(agent)
+    page = client.get(f"/admin/tickets/ticket/{ticket.pk}/change/").content.decode()
+    assert "Sender not verified" in page or "sender not verified" in page

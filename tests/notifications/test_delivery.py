@@ -338,3 +338,24 @@ def test_a_batch_published_once_is_fanned_out_to_one_task_per_mail(monkeypatch):
     monkeypatch.setattr("notifications.tasks.enqueue_send", lambda pk, **kw: queued.append(pk))
     tasks.send_batch.run([3, 1, 2])
     assert queued == [3, 1, 2]
+
+
+def test_a_resent_mail_gets_a_whole_retry_lifetime_and_is_reported_again_if_it_fails(
+    confirmation, flaky, manager, settings, time_machine, monkeypatch
+):
+    from accounts.mail_failures import mail_failures_report
+
+    monkeypatch.setattr("notifications.tasks.enqueue_send", lambda pk, **kw: None)
+    settings.MAIL_RETRY_LIFETIME_HOURS = 1
+    time_machine.move_to(confirmation.created_at + datetime.timedelta(hours=2), tick=False)
+    flaky.append(smtplib.SMTPDataError(451, b"busy"))
+    assert delivery.notification_send(notification_id=confirmation.pk).outcome == "failed"
+    assert mail_failures_report() == 1
+
+    assert delivery.notification_resend(notification=reload(confirmation))
+    flaky.append(smtplib.SMTPDataError(451, b"still busy"))
+    assert delivery.notification_send(notification_id=confirmation.pk).outcome == "retry"
+    time_machine.move_to(confirmation.created_at + datetime.timedelta(hours=3, minutes=1))
+    flaky.append(smtplib.SMTPDataError(451, b"busy for good"))
+    assert delivery.notification_send(notification_id=confirmation.pk).outcome == "failed"
+    assert mail_failures_report() == 1  # the second failure is reported too

@@ -54,6 +54,7 @@ def ticket_file(
     files: Iterable = (),
     follows: Ticket | None = None,
     actor=None,
+    sender_unverified: bool = False,
 ) -> Ticket:
     """File a ticket for the requester's organisation, with its attachments.
 
@@ -77,6 +78,7 @@ def ticket_file(
             type=type,
             priority=effective_priority(type=type, priority=priority),
             channel=channel,
+            sender_unverified=sender_unverified,
         )
         ticket.save()
         history(ticket, actor, EventKind.FILED, new=ticket.status)
