@@ -103,28 +103,66 @@ def drop_database(base_url: str, name: str) -> None:
     admin.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--latency-tickets", type=int, default=50)
-    parser.add_argument("--burst-tickets", type=int, default=200)
-    args = parser.parse_args()
-
+def bench_environment(prefix: str, *, redis_db: int) -> tuple[str, str, str]:
+    """A database of its own and a queue of its own for one benchmark run, in the
+    environment the project reads; returns (base URL, database name, queue)."""
     base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk")
-    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+    redis_url = os.environ.get("REDIS_URL", f"redis://127.0.0.1:6379/{redis_db}")
     db_name, db_url = create_database(base_url)
-    queue = f"mail-bench-{uuid.uuid4().hex[:8]}"
+    queue = f"{prefix}-{uuid.uuid4().hex[:8]}"
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
             "DATABASE_URL": db_url,
             "REDIS_URL": redis_url,
             "MAIL_CELERY_QUEUE": queue,
-            # One customer files every ticket: lift the storm caps for the measurement.
+            # One customer files every ticket: lift the storm caps for the measurement
+            # (confirmations and alerts to support are never capped anyway).
             "MAIL_CAP_PER_TICKET": "1000000",
             "MAIL_CAP_PER_ADDRESS": "1000000",
             "LOG_LEVEL": "WARNING",
         }
     )
+    return base_url, db_name, queue
+
+
+def start_worker(queue: str, smtp_port: int, log_path: Path):
+    """One real Celery worker on the queue, sending to the SMTP sink; (process, log)."""
+    log = log_path.open("wb")
+    worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "helpdesk",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "warning",
+            "--hostname",
+            f"{queue}@%h",
+        ],
+        cwd=PROJECT,
+        env={**os.environ, "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    return worker, log
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency-tickets", type=int, default=50)
+    parser.add_argument("--burst-tickets", type=int, default=200)
+    args = parser.parse_args()
+
+    base_url, db_name, queue = bench_environment("mail-bench", redis_db=15)
     from aiosmtpd.controller import Controller
 
     sink = Sink()
@@ -141,31 +179,7 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         log_path = Path(tempfile.gettempdir()) / f"{queue}.log"
         print(f"worker log: {log_path}")
-        log = log_path.open("wb")
-        worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "helpdesk",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                queue,
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                "-l",
-                "warning",
-                "--hostname",
-                f"{queue}@%h",
-            ],
-            cwd=PROJECT,
-            env={**os.environ, "EMAIL_URL": f"smtp://127.0.0.1:{port}"},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        worker, log = start_worker(queue, port, log_path)
         run(args, sink, worker_ready=lambda: _warm_up(sink))
     finally:
         if worker is not None:

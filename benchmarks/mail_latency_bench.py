@@ -19,14 +19,11 @@ per phase, and how long the worker took to send everything of the phase.
 """
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -34,7 +31,13 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from mail_bench import create_database, drop_database, free_port, percentile  # noqa: E402
+from mail_bench import (  # noqa: E402
+    bench_environment,
+    drop_database,
+    free_port,
+    percentile,
+    start_worker,
+)
 
 
 class Sink:
@@ -60,35 +63,6 @@ def wait(predicate, timeout: float, what: str):
         if time.monotonic() > deadline:
             raise SystemExit(f"timed out waiting for {what}: see the worker log")
         time.sleep(0.005)
-
-
-def start_worker(queue: str, smtp_port: int, log_path: Path):
-    log = log_path.open("wb")
-    worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "helpdesk",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-            "--hostname",
-            f"{queue}@%h",
-        ],
-        cwd=PROJECT,
-        env={**os.environ, "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}"},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    return worker, log
 
 
 class Filer:
@@ -233,23 +207,7 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=300, help="filings in the burst")
     args = parser.parse_args()
 
-    base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk")
-    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13")
-    db_name, db_url = create_database(base_url)
-    queue = f"mail-latency-{uuid.uuid4().hex[:8]}"
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
-            "DATABASE_URL": db_url,
-            "REDIS_URL": redis_url,
-            "MAIL_CELERY_QUEUE": queue,
-            # One customer files every ticket: lift the storm caps, as mail_bench does
-            # (confirmations and alerts to support are never capped anyway).
-            "MAIL_CAP_PER_TICKET": "1000000",
-            "MAIL_CAP_PER_ADDRESS": "1000000",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+    base_url, db_name, queue = bench_environment("mail-latency", redis_db=13)
     from aiosmtpd.controller import Controller
 
     sink = Sink()
