@@ -55,7 +55,9 @@ LABEL_WORDS = frozenset(
 )
 
 
-def account_request_from_email(*, sender: User, subject: str, text: str) -> AccountRequest | None:
+def account_request_from_email(
+    *, sender: User, subject: str, text: str, verified: bool = True
+) -> AccountRequest | None:
     """An e-mail from a customer asking for an account for a new colleague.
 
     Returns None when the mail is not such a request (the caller goes on, e.g. opens a
@@ -80,10 +82,14 @@ def account_request_from_email(*, sender: User, subject: str, text: str) -> Acco
             email=email,
             role=role,
             channel=AccountRequestChannel.EMAIL,
+            confirmed=verified,
         )
     except AccountRequestRefused as refusal:
+        if not verified:
+            return None  # an unproven sender is told nothing; the mail is held for review
         return _refused_by_email(sender, full_name, email, role, refusal)
-    _mail_customer(event="account_request_received", user=sender, context=_facts(request))
+    if verified:
+        _mail_customer(event="account_request_received", user=sender, context=_facts(request))
     return request
 
 

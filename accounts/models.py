@@ -155,6 +155,8 @@ class AccountRequestKind(models.TextChoices):
 
 
 class AccountRequestStatus(models.TextChoices):
+    # By e-mail from a sender nobody proved: real only once the representative confirms.
+    UNCONFIRMED = "unconfirmed", _("Awaiting the representative's confirmation")
     PENDING = "pending", _("Awaiting approval")
     APPROVED = "approved", _("Approved")
     DECLINED = "declined", _("Declined")
@@ -173,6 +175,11 @@ REQUESTABLE_ROLES = (Role.CUSTOMER_EMPLOYEE, Role.CUSTOMER_REPRESENTATIVE)
 
 def by_manager(account_request: "AccountRequest", user) -> bool:
     return bool(user) and user.is_manager
+
+
+def by_its_representative(account_request: "AccountRequest", user) -> bool:
+    """The representative in whose name it was asked (by e-mail: unproven until now)."""
+    return bool(user) and user.pk == account_request.requested_by_id and user.is_representative
 
 
 class AccountRequest(ConcurrentTransitionMixin, models.Model):
@@ -288,6 +295,16 @@ class AccountRequest(ConcurrentTransitionMixin, models.Model):
         return self.email
 
     # --- transitions -------------------------------------------------------------
+
+    @transition(
+        field=status,
+        source=AccountRequestStatus.UNCONFIRMED,
+        target=AccountRequestStatus.PENDING,
+        permission=by_its_representative,
+        custom={"label": _("Confirm")},
+    )
+    def confirm(self):
+        """The representative confirms a request made in their name by e-mail."""
 
     @transition(
         field=status,

@@ -16,6 +16,7 @@ deactivation, and expires after ``ACCOUNT_INVITATION_DAYS`` days.
 
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -259,8 +260,13 @@ def account_request_file(
     language: str = "",
     note: str = "",
     channel: str = AccountRequestChannel.WEB,
+    confirmed: bool = True,
 ) -> AccountRequest:
     """A customer representative asks for a helpdesk account for a new colleague.
+
+    ``confirmed=False`` (an e-mail whose sender nobody proved): the request is only
+    written as unconfirmed, and the representative gets a single-use link at their own
+    address; the managers hear of it once it is confirmed (``account_request_confirm``).
 
     Refused (AccountRequestRefused) for anyone but an active representative, and for an
     address that is already a colleague's account or already requested by the same
@@ -274,6 +280,7 @@ def account_request_file(
         organisation_id=requested_by.organisation_id,
     )
     request = AccountRequest(
+        status=AccountRequestStatus.PENDING if confirmed else AccountRequestStatus.UNCONFIRMED,
         kind=AccountRequestKind.NEW_ACCOUNT,
         organisation=requested_by.organisation,
         requested_by=requested_by,
@@ -284,7 +291,67 @@ def account_request_file(
         language=_language(language or requested_by.language),
         note=note.strip(),
     )
+    if not confirmed:
+        request.save()
+        _mail_customer(
+            event="account_request_confirm",
+            user=requested_by,
+            context={**_facts(request), "confirm_url": confirmation_url(request)},
+        )
+        return request
     return _file(request, duplicate=_pending_duplicate)
+
+
+_CONFIRM_SALT = "accounts.account_request_confirm"
+CONFIRM_DAYS = 7
+
+
+def confirmation_url(request: AccountRequest) -> str:
+    """The single-use link that makes an e-mailed request real (it works until the
+    request is confirmed, for CONFIRM_DAYS days)."""
+    path = reverse("account_request_confirm", args=[confirmation_token(request)])
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def confirmation_token(request: AccountRequest) -> str:
+    return signing.dumps(request.pk, salt=_CONFIRM_SALT)
+
+
+def request_from_confirmation_token(token: str) -> AccountRequest | None:
+    try:
+        pk = signing.loads(token, salt=_CONFIRM_SALT, max_age=CONFIRM_DAYS * 86400)
+    except signing.BadSignature:
+        return None
+    return AccountRequest.objects.filter(pk=pk).select_related("requested_by").first()
+
+
+def account_request_confirm(*, account_request: AccountRequest, actor: User) -> AccountRequest:
+    """The representative confirms a request made in their name by e-mail: it becomes a
+    pending request, the managers are alerted, and the representative is told."""
+    with transaction.atomic():
+        locked = AccountRequest.objects.select_for_update().get(pk=account_request.pk)
+        method = locked.confirm
+        if not can_proceed(method):
+            raise AccountRequestRefused(
+                _("This request is already “%(status)s”.")
+                % {"status": locked.get_status_display()},
+                code="decided",
+            )
+        if not has_transition_perm(method, actor):
+            raise AccountRequestRefused(
+                _("Only the representative in whose name it was asked can confirm it."),
+                code="forbidden",
+            )
+        method()
+        try:
+            with transaction.atomic():
+                locked.save()
+        except IntegrityError:
+            raise _pending_duplicate() from None
+        _alert_managers(locked)
+        _mail_customer(event="account_request_received", user=actor, context=_facts(locked))
+    account_request.refresh_from_db()
+    return locked
 
 
 def account_deactivation_request_file(

@@ -31,6 +31,11 @@ urlpatterns = [
     ),
     path("requests/", views.account_requests, name="account_requests"),
     path(
+        "requests/confirm/<str:token>/",
+        views.account_request_confirm,
+        name="account_request_confirm",
+    ),
+    path(
         "invitation/<uidb64>/<token>/",
         views.InvitationAcceptView.as_view(),
         name="invitation_accept",

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import PasswordResetConfirmView
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,6 +25,7 @@ from accounts.forms import (
     DeactivationRequestForm,
     SecondFactorForm,
 )
+from accounts.models import AccountRequestStatus
 from accounts.security import client_ip
 from accounts.throttle import password_reset_allowed
 
@@ -100,6 +101,10 @@ def account_requests(request):
     _require_representative(request.user)
     requests = services.account_requests_visible_to(request.user)
     page = Paginator(requests, settings.PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))
+    for item in page.object_list:  # the representative confirms their own here too
+        mine = item.requested_by_id == request.user.pk
+        if item.status == AccountRequestStatus.UNCONFIRMED and mine:
+            item.confirm_token = services.confirmation_token(item)
     return render(request, "accounts/account_requests.html", {"page": page})
 
 
@@ -232,3 +237,27 @@ def two_factor_disable(request):
     elif two_factor.session_verified(request) and two_factor.second_factor_disable(request=request):
         messages.success(request, _("Two-factor login is off."))
     return redirect("two_factor_settings")
+
+
+@login_required
+def account_request_confirm(request, token: str):
+    """The link mailed to a representative: confirm a request made in their name by
+    e-mail (GET shows it, POST confirms). Only that representative may."""
+    account_request = services.request_from_confirmation_token(token)
+    if account_request is None or account_request.requested_by_id != request.user.pk:
+        raise Http404
+    if request.method == "POST":
+        try:
+            services.account_request_confirm(account_request=account_request, actor=request.user)
+        except services.AccountRequestRefused as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("Confirmed: the request goes to the contractor's managers.")
+            )
+        return redirect("account_requests")
+    return render(
+        request,
+        "accounts/account_request_confirm.html",
+        {"item": account_request, "token": token},
+    )

@@ -99,10 +99,15 @@ def mail_act(
 
 def _account_request(account: User, mail: parsing.ParsedMail, *, verified: bool) -> Outcome | None:
     """A representative's mail asking for a colleague's account (the rules allow e-mail).
-    A privileged action: it is filed only when our mail server proved the sender."""
+    A privileged action: from a sender our mail server did not prove it is only written
+    as unconfirmed, and becomes real when the representative confirms it through the
+    single-use link mailed to their own address (or in the portal)."""
     if not _asks_for_an_account(account, mail):
         return None
-    if not verified:
+    request = account_request_from_email(
+        sender=account, subject=mail.subject, text=mail.text, verified=verified
+    )
+    if request is None and not verified:
         detail = _(
             "An account request by e-mail in the name of %(address)s, whose sender is not "
             "verified (our mail server reported no DMARC pass for %(domain)s): not filed. "
@@ -110,7 +115,6 @@ def _account_request(account: User, mail: parsing.ParsedMail, *, verified: bool)
             "the portal."
         ) % {"address": account.email, "domain": account.email.rpartition("@")[2]}
         return Outcome(Status.HELD, Reason.UNVERIFIED_SENDER, detail, sender=account)
-    request = account_request_from_email(sender=account, subject=mail.subject, text=mail.text)
     if request is None:
         return None
     detail = f"Account request #{request.pk} for {request.email}: {request.get_status_display()}."

@@ -4,10 +4,11 @@ actions never follow from an unverified mail")."""
 
 import pytest
 
-from accounts.models import AccountRequest
-from mailin.models import Reason, Source, Status
-from mailin.services import inbound_receive, inbound_retry
+from accounts.models import AccountRequest, AccountRequestStatus
+from mailin.models import Source, Status
+from mailin.services import inbound_receive
 from notifications.models import Notification
+from tests import factories
 from tests.inbound.conftest import render
 from tickets.models import Ticket
 
@@ -54,25 +55,28 @@ def test_the_manager_is_told_an_emailed_request_proves_nobodys_identity(
     assert "confirm with the representative" in page
 
 
-def test_a_plain_forged_from_of_a_representative_files_no_request_with_default_settings(
-    representative, settings
+def test_a_plain_forged_from_of_a_representative_is_only_an_unconfirmed_request(
+    representative, manager, settings
 ):
-    # No authserv-id configured: nothing can prove the From, so nothing is filed in the
-    # representative's name (before, this filed a request for a stranger's address).
+    # No authserv-id configured: nothing can prove the From. The request is written as
+    # unconfirmed, the managers hear nothing, and only the real representative, at their
+    # own address, gets the link that would make it real.
     raw = render(
         "account_request_from_representative.eml",
         representative=representative.email, support=settings.SUPPORT_EMAIL,
     )
-    mails_before = Notification.objects.count()
 
     inbound = inbound_receive(raw=raw, source=Source.FILE)
 
-    assert (inbound.status, inbound.reason) == (Status.HELD, Reason.UNVERIFIED_SENDER)
-    assert inbound.sender == representative
-    assert "not verified" in inbound.detail
-    assert not AccountRequest.objects.exists()
+    assert inbound.status == Status.ACCOUNT_REQUEST and not inbound.sender_verified
+    request = AccountRequest.objects.get()
+    assert request.status == AccountRequestStatus.UNCONFIRMED
     assert not Ticket.objects.exists()
-    assert Notification.objects.count() == mails_before  # nobody is told anything
+    mails = Notification.objects.all()
+    assert [(m.event, m.to_email) for m in mails] == [
+        ("account_request_confirm", representative.email)
+    ]
+    assert "/accounts/requests/confirm/" in mails[0].context["confirm_url"]
 
 
 @pytest.mark.parametrize(
@@ -91,21 +95,30 @@ def test_an_account_request_is_not_filed_unless_our_server_passed_dmarc_for_its_
         raw=request_mail(representative, settings, **values), source=Source.FILE
     )
 
-    assert (inbound.status, inbound.reason) == (Status.HELD, Reason.UNVERIFIED_SENDER), case
-    assert not inbound.sender_verified
-    assert not AccountRequest.objects.exists()
+    assert not inbound.sender_verified, case
+    assert AccountRequest.objects.get().status == AccountRequestStatus.UNCONFIRMED, case
 
 
-def test_processing_an_unverified_request_again_still_files_nothing(
-    representative, manager, settings
+def test_the_representative_confirms_by_the_link_and_only_then_the_managers_hear(
+    client, representative, manager, settings
 ):
     raw = render(
         "account_request_from_representative.eml",
         representative=representative.email, support=settings.SUPPORT_EMAIL,
     )
-    inbound = inbound_receive(raw=raw, source=Source.FILE)
+    inbound_receive(raw=raw, source=Source.FILE)
+    link = Notification.objects.get(event="account_request_confirm").context["confirm_url"]
+    path = link.removeprefix(settings.SITE_URL.rstrip("/"))
 
-    inbound = inbound_retry(inbound=inbound, actor=manager)
+    other = factories.RepresentativeFactory(organisation=representative.organisation)
+    client.force_login(other)
+    assert client.get(path).status_code == 404  # only the one in whose name it was asked
 
-    assert (inbound.status, inbound.reason) == (Status.HELD, Reason.UNVERIFIED_SENDER)
-    assert not AccountRequest.objects.exists()
+    client.force_login(representative)
+    assert "Confirm the request" in client.get(path).content.decode()
+    assert client.post(path).status_code == 302
+    request = AccountRequest.objects.get()
+    assert request.status == AccountRequestStatus.PENDING
+    assert Notification.objects.filter(event="account_request_new", to_email=manager.email)
+    assert client.post(path).status_code == 302  # single use: nothing happens again
+    assert Notification.objects.filter(event="account_request_new").count() == 1
