@@ -17,6 +17,7 @@ Options: --latency-tickets N (default 50), --burst-tickets N (default 200).
 """
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -156,16 +157,13 @@ def start_worker(queue: str, smtp_port: int, log_path: Path):
     return worker, log
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--latency-tickets", type=int, default=50)
-    parser.add_argument("--burst-tickets", type=int, default=200)
-    args = parser.parse_args()
-
-    base_url, db_name, queue = bench_environment("mail-bench", redis_db=15)
+@contextlib.contextmanager
+def bench_worker(prefix: str, sink, *, redis_db: int):
+    """The whole stage of a mail benchmark: its own database (dropped after), the SMTP
+    sink listening, Django set up and migrated, and one real worker; yields the queue."""
+    base_url, db_name, queue = bench_environment(prefix, redis_db=redis_db)
     from aiosmtpd.controller import Controller
 
-    sink = Sink()
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
@@ -180,7 +178,7 @@ def main() -> None:
         log_path = Path(tempfile.gettempdir()) / f"{queue}.log"
         print(f"worker log: {log_path}")
         worker, log = start_worker(queue, port, log_path)
-        run(args, sink, worker_ready=lambda: _warm_up(sink))
+        yield queue
     finally:
         if worker is not None:
             worker.terminate()
@@ -192,6 +190,17 @@ def main() -> None:
 
         connections.close_all()
         drop_database(base_url, db_name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency-tickets", type=int, default=50)
+    parser.add_argument("--burst-tickets", type=int, default=200)
+    args = parser.parse_args()
+
+    sink = Sink()
+    with bench_worker("mail-bench", sink, redis_db=15):
+        run(args, sink, worker_ready=lambda: _warm_up(sink))
 
 
 def _warm_up(sink) -> None:

@@ -21,7 +21,6 @@ per phase, and how long the worker took to send everything of the phase.
 import argparse
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from email import message_from_bytes, policy
@@ -32,11 +31,8 @@ sys.path.insert(0, str(PROJECT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from mail_bench import (  # noqa: E402
-    bench_environment,
-    drop_database,
-    free_port,
+    bench_worker,
     percentile,
-    start_worker,
 )
 
 
@@ -207,25 +203,8 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=300, help="filings in the burst")
     args = parser.parse_args()
 
-    base_url, db_name, queue = bench_environment("mail-latency", redis_db=13)
-    from aiosmtpd.controller import Controller
-
     sink = Sink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    worker = log = None
-    try:
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-        log_path = Path(tempfile.gettempdir()) / f"{queue}.log"
-        print(f"worker log: {log_path}")
-        worker, log = start_worker(queue, port, log_path)
-
+    with bench_worker("mail-latency", sink, redis_db=13):
         from tests import factories  # the project's own factories: real services
 
         factories.AgentFactory()
@@ -238,17 +217,6 @@ def main() -> None:
         report(results)
         if extra:
             print(f"{extra} mails arrived more than once")
-    finally:
-        if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=20)
-        if log is not None:
-            log.close()
-        controller.stop()
-        from django.db import connections
-
-        connections.close_all()
-        drop_database(base_url, db_name)
 
 
 if __name__ == "__main__":
