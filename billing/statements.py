@@ -114,6 +114,7 @@ def statement_generate(
     calendar = calendar or current_calendar()
     month = month.replace(day=1)
     start, end = month_bounds(month, calendar)
+    _check_finished(month, end)
     try:
         with transaction.atomic():
             Organisation.objects.select_for_update().get(pk=organisation.pk)
@@ -134,10 +135,25 @@ def statement_generate(
     return statement
 
 
+def _check_finished(month: datetime.date, end: datetime.datetime) -> None:
+    """Only a finished month is frozen: time may still be logged in the current one."""
+    if timezone.now() < end:
+        raise ActionRefused(
+            _(
+                "%(month)s is not over yet: only a finished month can be frozen into a "
+                "statement (time may still be logged in it)."
+            )
+            % {"month": month.strftime("%Y-%m")},
+            code="month_not_over",
+        )
+
+
 def statements_generate(*, month: datetime.date, calendar=None) -> list[Statement]:
     """Statements of the month for every organisation with time logged in it."""
     calendar = calendar or current_calendar()
+    month = month.replace(day=1)
     start, end = month_bounds(month, calendar)
+    _check_finished(month, end)
     organisations = Organisation.objects.filter(
         tickets__time_entries__started_at__gte=start, tickets__time_entries__started_at__lt=end
     ).distinct().order_by("pk")

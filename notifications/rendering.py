@@ -27,6 +27,7 @@ TEMPLATE_DIR = "notifications/email"
 TICKET_EVENTS = frozenset(Event.values)
 SUBJECT_MAX = 255
 DIGEST_TEXT_MAX = 1000
+NO_REPLY_EVENTS = frozenset({Event.REOPEN_REFUSED})
 
 
 class RenderRefused(Exception):
@@ -95,6 +96,8 @@ def mail_context(notification: Notification) -> dict:
         "reason": facts.get("reason", ""),
         "reason_text": facts.get("reason_text", ""),
         "window_days": facts.get("window_days", settings.REOPEN_WINDOW_DAYS),
+        # A reply to a refused reopen would be refused again: offer the new ticket only.
+        "invite_reply": notification.event not in NO_REPLY_EVENTS,
     }
     if ticket is not None:
         _check_may_see(notification)

@@ -43,18 +43,34 @@ def hours_text(seconds: int | float) -> str:
     }
 
 
-def reaction_line(ticket) -> str:
-    """The portal's promise before the reaction, and the record after it."""
+def _targets(ticket):
+    from sla.services import targets_for
+
+    return targets_for(ticket.priority)
+
+
+def reaction_line(ticket, now: datetime.datetime | None = None) -> str:
+    """The portal's promise before the reaction, honest once it is late, and the record
+    (with the target) after it."""
+    now = now or timezone.now()
     if ticket.reaction_business_seconds is not None:
-        return _("Reacted in %(time)s.") % {"time": hours_text(ticket.reaction_business_seconds)}
-    if ticket.live_clock == LiveClock.REACTION and ticket.reaction_due:
-        return _("We will react by %(deadline)s.") % {
-            "deadline": deadline_text(ticket.reaction_due)
+        target = _targets(ticket).reaction.total_seconds()
+        return _("Reacted in %(time)s (target %(target)s).") % {
+            "time": hours_text(ticket.reaction_business_seconds),
+            "target": hours_text(target),
         }
+    if ticket.live_clock == LiveClock.REACTION and ticket.reaction_due:
+        deadline = deadline_text(ticket.reaction_due)
+        if now > ticket.reaction_due:
+            return _("Reaction overdue since %(deadline)s; we are on it.") % {
+                "deadline": deadline
+            }
+        return _("We will react by %(deadline)s.") % {"deadline": deadline}
     return ""
 
 
-def resolution_line(ticket) -> str:
+def resolution_line(ticket, now: datetime.datetime | None = None) -> str:
+    now = now or timezone.now()
     state = ticket.resolution_state
     if ticket.live_clock == LiveClock.PAUSED and state in (
         SlaState.PAUSED,
@@ -62,9 +78,21 @@ def resolution_line(ticket) -> str:
     ):
         return _("The resolution clock is paused while we wait for your answer.")
     if ticket.live_clock in (LiveClock.REACTION, LiveClock.RESOLUTION) and ticket.resolution_due:
-        return _("Resolution target: %(deadline)s.") % {
-            "deadline": deadline_text(ticket.resolution_due)
-        }
+        deadline = deadline_text(ticket.resolution_due)
+        if now > ticket.resolution_due:
+            return _("Resolution overdue since %(deadline)s; we are on it.") % {
+                "deadline": deadline
+            }
+        return _("Resolution target: %(deadline)s.") % {"deadline": deadline}
+    if ticket.live_clock is None and state in (SlaState.MET, SlaState.BREACHED):
+        target = _targets(ticket).resolution.total_seconds()
+        took = max(target - (ticket.resolution_left_seconds or 0), 0)
+        line = (
+            _("Resolved in %(time)s (target %(target)s): met.")
+            if state == SlaState.MET
+            else _("Resolved in %(time)s (target %(target)s): missed.")
+        )
+        return line % {"time": hours_text(took), "target": hours_text(target)}
     return ""
 
 

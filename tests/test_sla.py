@@ -74,7 +74,7 @@ def test_acceptance_records_the_reaction_and_the_business_time_it_took(customer,
     ticket.refresh_from_db()
     assert ticket.reaction_state == SlaState.MET
     assert ticket.reaction_business_seconds == 90 * 60
-    assert reaction_line(ticket) == "Reacted in 1.5 business hours."
+    assert reaction_line(ticket) == "Reacted in 1.5 business hours (target 4 business hours)."
     met = ticket.sla_events.get(kind=SlaEventKind.REACTION_MET)
     assert met.business_seconds == 5400
 
@@ -344,3 +344,33 @@ def test_a_sweep_runs_the_same_queries_for_two_tickets_as_for_twelve(customer, a
     two = sweep_of(2, msk(2026, 11, 30, 10, 0), msk(2026, 12, 30, 10, 0))
     twelve = sweep_of(12, msk(2027, 2, 1, 10, 0), msk(2027, 3, 1, 10, 0))
     assert two == twelve  # recipients read once, one insert of mail per rule
+
+
+@pytest.mark.django_db
+def test_the_portal_says_when_a_deadline_has_passed_instead_of_promising_the_past(
+    customer, agent
+):
+    ticket = file_at(msk(2026, 11, 30, 10, 0), customer)  # Urgent: react by 11:00, 8 h
+    with time_machine.travel(msk(2026, 11, 30, 10, 59), tick=False):
+        assert reaction_line(ticket) == "We will react by Monday 30 November, 11:00 (GMT+3)."
+    with time_machine.travel(msk(2026, 11, 30, 11, 1), tick=False):
+        assert reaction_line(ticket) == (
+            "Reaction overdue since Monday 30 November, 11:00 (GMT+3); we are on it."
+        )
+    at(msk(2026, 11, 30, 12, 0), services.ticket_accept, ticket=ticket, actor=agent)
+    with time_machine.travel(msk(2026, 12, 1, 12, 0), tick=False):
+        ticket.refresh_from_db()
+        assert resolution_line(ticket) == (
+            "Resolution overdue since Monday 30 November, 18:00 (GMT+3); we are on it."
+        )
+
+
+@pytest.mark.django_db
+def test_a_resolved_ticket_shows_its_resolution_time_against_the_target(customer, agent):
+    ticket = file_at(msk(2026, 11, 30, 10, 0), customer)  # Urgent: 8 h to resolve
+    at(msk(2026, 11, 30, 10, 30), services.ticket_accept, ticket=ticket, actor=agent)
+    at(msk(2026, 11, 30, 13, 30), services.ticket_resolve, ticket=ticket, actor=agent)
+    ticket.refresh_from_db()
+    assert resolution_line(ticket) == (
+        "Resolved in 3.5 business hours (target 8 business hours): met."
+    )

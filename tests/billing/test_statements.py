@@ -258,3 +258,14 @@ def test_staff_browse_statements_in_the_admin(client, generated, customer, agent
     assert "2026-11" in page and "26.50" in page
     page = text(client.get(reverse("admin:billing_statement_change", args=[statement.pk])))
     assert "Download CSV" in page and "22.00" in page
+
+
+def test_the_current_month_cannot_be_frozen_by_the_command(db):
+    import time_machine
+    from django.core.management import CommandError, call_command
+
+    with time_machine.travel("2026-12-01 10:00:00+03:00", tick=False):
+        with pytest.raises(CommandError) as refused:
+            call_command("billing_statements", "2026-12")
+        assert "not over yet" in str(refused.value)
+        assert not Statement.objects.exists()

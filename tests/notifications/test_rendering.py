@@ -215,3 +215,15 @@ def test_non_essential_mail_has_a_one_click_unsubscribe_that_mutes_it(client, cu
     assert client.post(path).status_code == 200  # the mail client's one click, no session
     assert NotificationPreference.objects.get(user=customer).mute_non_essential
     assert client.post(path.replace("/unsubscribe/", "/unsubscribe/x")).status_code == 404
+
+
+def test_the_reopen_refused_mail_offers_the_follow_up_and_invites_no_reply(customer, agent):
+    from tickets import notify as ticket_mail
+
+    ticket = factories.TicketFactory(requester=customer)
+    row = ticket_mail.notify_reopen_refused(ticket=ticket, user=customer)
+    mail = render_notification(row)
+    assert f"?follows={ticket.number}" in mail.text
+    assert "Reply to this e-mail" not in mail.text and "Reply to this e-mail" not in mail.html
+    status = build_message(Notification.objects.get(event=Event.TICKET_FILED))
+    assert "Reply to this e-mail" in status.body  # the others still invite a reply

@@ -6,6 +6,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 
 from billing import statements
+from core.errors import ActionRefused
 
 
 class Command(BaseCommand):
@@ -19,7 +20,10 @@ class Command(BaseCommand):
             first = datetime.date.fromisoformat(f"{month}-01")
         except ValueError:
             raise CommandError(f"{month!r} is not a month like 2026-11") from None
-        made = statements.statements_generate(month=first)
+        try:
+            made = statements.statements_generate(month=first)
+        except ActionRefused as refusal:
+            raise CommandError(refusal.message) from None
         for statement in made:
             hours = statement.billable_seconds / 3600
             self.stdout.write(f"{statement.organisation}: {hours:.2f} billable hours")
