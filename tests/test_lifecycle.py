@@ -186,3 +186,11 @@ def test_an_urgent_incident_shows_as_a_banner_on_the_staff_side_until_accepted(
     assert "urgent-banner" not in client.get("/admin/").content.decode()
     client.force_login(customer)
     assert "urgent-banner" not in client.get("/").content.decode()
+
+
+def test_the_staff_side_carries_the_helpdesks_name_and_tickets_come_first(client, agent):
+    client.force_login(agent)
+    page = client.get("/admin/").content.decode()
+    assert "Helpdesk · support staff" in page and "Django administration" not in page
+    apps = [app["app_label"] for app in client.get("/admin/").context["app_list"]]
+    assert apps[0] == "tickets"
