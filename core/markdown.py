@@ -1,7 +1,10 @@
 """Markdown in, sanitised HTML out: what customers and staff write is never trusted."""
 
+import re
+
 import markdown as md
 import nh3
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 ALLOWED_TAGS = {
@@ -54,3 +57,45 @@ def render_markdown(text: str) -> SafeString:
         link_rel="noopener noreferrer nofollow",
     )
     return mark_safe(clean)  # noqa: S308 - nh3 has just sanitised it
+
+
+TICKET_NUMBER = re.compile(r"\b[A-Z][A-Z0-9]*-\d{4}-\d{5}\b")
+_TAG = re.compile(r"(<[^>]+>)")
+_NO_LINKS_INSIDE = ("a", "code", "pre")
+
+
+def ticket_numbers_in(*texts: str) -> set[str]:
+    """The ticket numbers written in these texts."""
+    return {number for text in texts for number in TICKET_NUMBER.findall(text or "")}
+
+
+def link_numbers(html: str, links: dict[str, str]) -> SafeString:
+    """Make the ticket numbers of sanitised HTML links, for the numbers in ``links`` (the
+    tickets the reader may see); others stay plain text. Never inside links or code."""
+    if not links:
+        return mark_safe(html)  # noqa: S308 - the caller passes sanitised HTML
+    parts, inside = [], []
+    for part in _TAG.split(str(html)):
+        if part.startswith("<"):
+            name = part.strip("</>").split()[0].lower() if part.strip("</>") else ""
+            if name in _NO_LINKS_INSIDE:
+                if part.startswith("</"):
+                    if name in inside:
+                        inside.remove(name)
+                elif not part.endswith("/>"):
+                    inside.append(name)
+            parts.append(part)
+        elif inside:
+            parts.append(part)
+        else:
+            parts.append(
+                TICKET_NUMBER.sub(
+                    lambda m: (
+                        f'<a href="{escape(links[m.group(0)])}">{m.group(0)}</a>'
+                        if m.group(0) in links
+                        else m.group(0)
+                    ),
+                    part,
+                )
+            )
+    return mark_safe("".join(parts))  # noqa: S308 - only our own links were added

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.markdown import ticket_numbers_in
 from moderation.checks import improper_words
 from moderation.presets import RejectPreset
 from portal.forms import CommentForm, TicketFilterForm, TicketForm, TransitionForm
@@ -201,9 +202,11 @@ def _detail_context(request, ticket, *, comment_form=None) -> dict:
     user = request.user
     transitions = ticket_rules.portal_transitions(ticket, user)
     refusal = ticket_rules.comment_refusal(user, ticket)
+    comments = list(selectors.comments_visible_to(user, ticket))
     return {
         "ticket": ticket,
-        "comments": selectors.comments_visible_to(user, ticket),
+        "comments": comments,
+        "number_links": _number_links(user, ticket.body, *(c.body for c in comments)),
         "ticket_files": selectors.attachments_visible_to(user).filter(ticket=ticket, comment=None),
         "links": selectors.links_of(user, ticket),
         "history": selectors.history_of(ticket),
@@ -285,6 +288,19 @@ def ticket_comment(request, number: str):
     context["changed_comments"] = changed
     status = 400 if form.errors else 200
     return render(request, "tickets/ticket_detail.html", context, status=status)
+
+
+def _number_links(user, *texts: str) -> dict[str, str]:
+    """Number → URL of the tickets named in the texts that this user may see (one query);
+    the others stay plain text and reveal nothing."""
+    numbers = ticket_numbers_in(*texts)
+    if not numbers:
+        return {}
+    visible = selectors.tickets_visible_to(user).filter(number__in=numbers)
+    return {
+        number: reverse("portal:ticket_detail", args=[number])
+        for number in visible.values_list("number", flat=True)
+    }
 
 
 def _fresh(ticket):

@@ -108,3 +108,21 @@ def test_a_customer_comment_on_a_waiting_ticket_is_refused_once_it_was_rejected(
     response = comment(client, ticket, "Here is the log", expected=Status.WAITING_FOR_CUSTOMER)
     assert response.status_code == 400
     assert not ticket.comments.filter(author=customer).exists()
+
+
+def test_ticket_numbers_in_text_link_only_to_tickets_the_reader_may_see(
+    client, customer, agent, outsider
+):
+    ours = factories.TicketFactory(requester=customer, subject="Earlier issue")
+    theirs = factories.TicketFactory(requester=outsider, subject="Another company's")
+    ticket = factories.TicketFactory(
+        requester=customer,
+        body=f"Like {ours.number}, maybe {theirs.number}. `{ours.number}` in code stays text.",
+    )
+    services.comment_add(ticket=ticket, author=customer, body=f"See also {ours.number}")
+    client.force_login(customer)
+    page = client.get(f"/tickets/{ticket.number}/").content.decode()
+    link = f'<a href="/tickets/{ours.number}/">{ours.number}</a>'
+    assert page.count(link) == 2  # the description and the comment
+    assert f'href="/tickets/{theirs.number}/"' not in page and theirs.number in page
+    assert f"<code>{ours.number}</code>" in page

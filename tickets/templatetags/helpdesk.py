@@ -1,7 +1,7 @@
 from django import template
 from django.utils.translation import gettext as _
 
-from core.markdown import render_markdown
+from core.markdown import link_numbers, render_markdown
 from sla.display import hours_text
 from tickets.models import INVERSE_LINK_LABELS, EventKind, LinkKind, Priority, Status, TicketType
 
@@ -11,6 +11,13 @@ register = template.Library()
 @register.filter(name="markdown")
 def markdown_filter(text: str):
     return render_markdown(text)
+
+
+@register.filter(name="markdown_linked")
+def markdown_linked(text: str, links: dict | None):
+    """Markdown whose ticket numbers link to the tickets the reader may see (``links``,
+    number → URL, worked out once per page by the view)."""
+    return link_numbers(render_markdown(text), links or {})
 
 
 def _label(choices, value) -> str:
