@@ -80,6 +80,8 @@ class TicketForm(ImproperWordsCheck):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["files"].help_text = attachment_help()
+        # A browser cuts a pasted text at maxlength without a word: let the form say so.
+        self.fields["subject"].widget.attrs.pop("maxlength", None)
 
 
 class CommentForm(ImproperWordsCheck):

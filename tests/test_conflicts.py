@@ -126,3 +126,17 @@ def test_ticket_numbers_in_text_link_only_to_tickets_the_reader_may_see(
     assert page.count(link) == 2  # the description and the comment
     assert f'href="/tickets/{theirs.number}/"' not in page and theirs.number in page
     assert f"<code>{ours.number}</code>" in page
+
+
+def test_a_subject_over_the_limit_is_a_form_error_not_cut_silently(client, customer):
+    client.force_login(customer)
+    page = client.get("/tickets/new/").content.decode()
+    assert 'maxlength="200"' not in page.split('name="subject"')[1].split(">")[0]
+    subject = "Счета не формируются " * 12  # about 250 characters
+    response = client.post(
+        "/tickets/new/", {"type": TicketType.CONSULTATION, "subject": subject, "body": "x"}
+    )
+    assert response.status_code == 200
+    assert "at most 200 characters" in response.content.decode()
+    assert subject.strip() in response.content.decode()  # kept as typed
+    assert not Ticket.objects.exists()
