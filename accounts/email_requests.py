@@ -67,11 +67,7 @@ def account_request_from_email(
     arrived) or refused (the sender is not a representative, or the address already has
     an account or a pending request; the sender gets the reason by mail).
     """
-    if sender is None or not sender.is_customer:
-        return None
-    if not ACCOUNT_REQUEST_WORDS.search(f"{subject}\n{text}"):
-        return None
-    found = _colleague_in(text, sender=sender)
+    found = _colleague_asked_for(sender=sender, subject=subject, text=text)
     if found is None:
         return None
     full_name, email, role = found
@@ -187,8 +183,13 @@ def _refused_by_email(
 def asks_for_an_account(*, sender: User, subject: str, text: str) -> bool:
     """Whether a customer's mail is an account request for a colleague (without filing
     one): mail in holds such a request when its sender is not verified."""
+    return _colleague_asked_for(sender=sender, subject=subject, text=text) is not None
+
+
+def _colleague_asked_for(*, sender: User, subject: str, text: str) -> tuple[str, str, str] | None:
+    """(full name, address, role) of the colleague a customer's mail asks an account for."""
     if sender is None or not sender.is_customer:
-        return False
+        return None
     if not ACCOUNT_REQUEST_WORDS.search(f"{subject}\n{text}"):
-        return False
-    return _colleague_in(text, sender=sender) is not None
+        return None
+    return _colleague_in(text, sender=sender)

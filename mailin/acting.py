@@ -102,7 +102,7 @@ def _account_request(account: User, mail: parsing.ParsedMail, *, verified: bool)
     A privileged action: from a sender our mail server did not prove it is only written
     as unconfirmed, and becomes real when the representative confirms it through the
     single-use link mailed to their own address (or in the portal)."""
-    if not _asks_for_an_account(account, mail):
+    if not asks_for_an_account(sender=account, subject=mail.subject, text=mail.text):
         return None
     request = account_request_from_email(
         sender=account, subject=mail.subject, text=mail.text, verified=verified
@@ -119,11 +119,6 @@ def _account_request(account: User, mail: parsing.ParsedMail, *, verified: bool)
         return None
     detail = f"Account request #{request.pk} for {request.email}: {request.get_status_display()}."
     return Outcome(Status.ACCOUNT_REQUEST, detail=detail, sender=account)
-
-
-def _asks_for_an_account(account: User, mail: parsing.ParsedMail) -> bool:
-    """The test ``account_request_from_email`` makes before it files anything."""
-    return asks_for_an_account(sender=account, subject=mail.subject, text=mail.text)
 
 
 def _not_a_customer(account: User | None, ticket: Ticket | None) -> Outcome:

@@ -167,7 +167,11 @@ def _event_facts(notification: Notification) -> dict:
 def _digest_items(notification: Notification) -> list[dict]:
     """What each mail held over the cap would have said, in a line or a paragraph."""
     items = []
-    rows = Notification.objects.filter(digest=notification).order_by("created_at", "pk")
+    rows = (
+        Notification.objects.filter(digest=notification)
+        .select_related("ticket", "recipient")
+        .order_by("created_at", "pk")
+    )
     for row in rows:
         facts = row.context
         if row.ticket is None:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ActionRefused
-from tickets.models import CUSTOMER_TURN_STATUSES, LinkKind, Status
+from tickets.models import CUSTOMER_TURN_STATUSES, LinkKind, Status, Ticket
 
 # --- filing ------------------------------------------------------------------------
 
@@ -108,10 +108,6 @@ def comment_refusal(user, ticket, *, internal: bool = False) -> ActionRefused | 
     return None
 
 
-def may_comment(user, ticket) -> bool:
-    return comment_refusal(user, ticket) is None
-
-
 def comment_effect(user, status: str) -> str:
     """What a comment by this user does to a ticket in this state: it resumes a waiting
     ticket, reopens a resolved or closed one, is refused on a rejected one, or just adds
@@ -154,8 +150,6 @@ def portal_transitions(ticket, user) -> list:
 
 
 def is_portal_transition(name: str) -> bool:
-    from tickets.models import Ticket
-
     return any(
         t.name == name and t.custom.get("portal")
         for t in Ticket._meta.get_field("status").get_all_transitions(Ticket)

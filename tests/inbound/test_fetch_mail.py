@@ -317,9 +317,7 @@ def test_a_mail_server_can_pipe_one_message_in_on_standard_input(values, monkeyp
     assert "stdin" in out
 
 
-def test_a_mail_whose_processing_failed_is_processed_again_not_called_a_duplicate(
-    maildrop, values
-):
+def test_a_mail_whose_processing_failed_is_processed_again_not_called_a_duplicate(values):
     raw = render("new_ticket_plain.eml", **values)
     inbound = inbound_receive(raw=raw, source=Source.FILE)
     # As after an outage in the middle of processing: stored, failed with an error.

@@ -277,7 +277,7 @@ def test_more_than_ten_mails_about_a_ticket_in_ten_minutes_are_held_for_one_dige
     held = Notification.objects.filter(digest=digest)
     assert {r.status for r in held} == {NotificationStatus.DIGESTED} and held.count() == 2
     mail_text = render_notification(digest).text
-    assert "2 more updates" in mail_text or "There were 2 more updates" in mail_text
+    assert f"There were 2 more updates on {ticket.number}" in mail_text
     assert "Update 8" in mail_text and "Update 9" in mail_text
 
 

@@ -1,12 +1,10 @@
 """What the use cases share: the row lock, firing a transition, history, files."""
 
-from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from core.errors import ActionRefused
-from tickets.attachments import inspected_or_refused
 from tickets.models import Attachment, Comment, EventKind, Ticket, TicketEvent
 
 
@@ -69,11 +67,6 @@ def history(ticket, actor, kind, *, old="", new="", reason="") -> TicketEvent:
     return TicketEvent.objects.create(
         ticket=ticket, actor=actor, kind=kind, old_value=str(old), new_value=str(new), reason=reason
     )
-
-
-def inspect_files(files: Iterable) -> list:
-    """Check the uploads before any transaction (``tickets.attachments.check_uploads``)."""
-    return inspected_or_refused(files)
 
 
 def store_files(*, ticket: Ticket, comment: Comment | None, uploader, files: list) -> None:

@@ -10,8 +10,9 @@ from core.errors import ActionRefused
 from core.optional import optional
 from moderation import services as moderation
 from tickets import notify, rules
+from tickets.attachments import inspected_or_refused
 from tickets.models import Comment, Status, Ticket
-from tickets.services._common import inspect_files, lock, store_files
+from tickets.services._common import lock, store_files
 
 
 def add_comment(*, ticket: Ticket, author, body: str, internal: bool, files: list) -> Comment:
@@ -42,7 +43,7 @@ def comment_add(
     refusal = rules.comment_refusal(author, ticket, internal=internal)
     if refusal is not None and refusal.code == "forbidden":
         raise refusal
-    inspected = inspect_files(files)
+    inspected = inspected_or_refused(files)
     with transaction.atomic():
         # Decide on the locked row: an agent resolving at the same moment cannot leave a
         # customer's question on a resolved ticket.

@@ -13,6 +13,7 @@ from core.optional import optional
 from moderation import services as moderation
 from sla import services as sla
 from tickets import notify, rules
+from tickets.attachments import inspected_or_refused
 from tickets.models import (
     Channel,
     EventKind,
@@ -22,7 +23,7 @@ from tickets.models import (
     TicketNumberCounter,
     TicketType,
 )
-from tickets.services._common import history, inspect_files, store_files
+from tickets.services._common import history, store_files
 from tickets.services.links import ticket_link
 
 
@@ -66,7 +67,7 @@ def ticket_file(
         raise refusal
     if type not in TicketType.values:
         raise ActionRefused(_("Choose a ticket type."), code="bad_type")
-    inspected = inspect_files(files)
+    inspected = inspected_or_refused(files)
     actor = actor or requester
     with transaction.atomic():
         ticket = Ticket(
