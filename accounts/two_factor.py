@@ -8,6 +8,8 @@ password alone opens a session that reaches only the second-factor pages
 (``SecondFactorMiddleware``), in the portal and in the admin alike.
 """
 
+from functools import partial
+
 import segno
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
@@ -46,6 +48,10 @@ def has_second_factor(user: User) -> bool:
     return user_has_device(user, confirmed=True)
 
 
+def has_app(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
 def session_verified(request) -> bool:
     """This session has given the second factor (django_otp.login() noted the device).
 
@@ -81,7 +87,9 @@ user_logged_in.connect(_note_second_factor_at_login, dispatch_uid="accounts.two_
 
 class SecondFactorMiddleware:
     """A session that has given only the password is sent to the code (or, for staff
-    without an app yet, to its set-up) from any page but those and logging out."""
+    without an app yet, to its set-up) from any page but those, the passkey ceremonies
+    and logging out. It also tells django-otp-webauthn's views whether the session is
+    verified (``user.is_verified()``, which django-otp's own middleware would set)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -89,12 +97,19 @@ class SecondFactorMiddleware:
 
     def open_paths(self) -> tuple[str, ...]:
         if self._open is None:
-            names = ("two_factor_verify", "two_factor_setup", "logout", "admin:logout",
-                     "set_language")
+            names = ("two_factor_verify", "two_factor_setup", "two_factor_new_codes",
+                     "logout", "admin:logout", "set_language",
+                     "otp_webauthn:credential-authentication-begin",
+                     "otp_webauthn:credential-authentication-complete",
+                     "otp_webauthn:credential-registration-begin",
+                     "otp_webauthn:credential-registration-complete",
+                     "otp_webauthn:js-i18n-catalog")
             self._open = tuple(reverse(name) for name in names)
         return self._open
 
     def __call__(self, request):
+        if request.user.is_authenticated:
+            request.user.is_verified = partial(session_verified, request)
         step = pending_step(request)
         if step is not None and request.path_info not in self.open_paths():
             from django.contrib.auth.views import redirect_to_login
@@ -118,12 +133,12 @@ def second_factor_verify(*, request, code: str) -> bool:
     for device in kinds.objects.devices_for_user(user, confirmed=True):
         verified = otp_verify_token(user, device.persistent_id, code)
         if verified is not None:
-            _verified(request, verified)
+            mark_verified(request, verified)
             return True
     return False
 
 
-def _verified(request, device) -> None:
+def mark_verified(request, device) -> None:
     request.session.cycle_key()  # a new session id for the fully logged-in session
     otp_login(request, device)
     request.session[SESSION_KEY] = True
@@ -171,7 +186,7 @@ def totp_device_confirm(*, request, code: str) -> list[str] | None:
         device.save(update_fields=["confirmed"])
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         codes = _new_recovery_codes(user)
-    _verified(request, device)
+    mark_verified(request, device)
     return codes
 
 
@@ -193,15 +208,38 @@ def recovery_codes_left(user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 
 
+def primary_devices_count(user: User) -> int:
+    """The person's apps and passkeys (recovery codes are not counted: they only stand in
+    for one of these)."""
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=True).count()
+        + WebAuthnCredential.objects.filter(user=user, confirmed=True).count()
+    )
+
+
+def recovery_codes_remove(*, user: User) -> None:
+    StaticDevice.objects.filter(user=user).delete()
+
+
+def session_forget_second_factor(request) -> None:
+    """The person has no second factor any more: this session stops noting one."""
+    request.session.pop(DEVICE_ID_SESSION_KEY, None)
+    request.session[SESSION_KEY] = False
+
+
 def second_factor_disable(*, request) -> bool:
     """Someone for whom it is optional turns the second factor off (from a verified
     session). Staff who must use it cannot; False then."""
     user = request.user
     if second_factor_required(user):
         return False
+    from django_otp_webauthn.models import WebAuthnCredential
+
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
+        WebAuthnCredential.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
-    request.session.pop(DEVICE_ID_SESSION_KEY, None)
-    request.session[SESSION_KEY] = False
+    session_forget_second_factor(request)
     return True

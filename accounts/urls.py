@@ -22,6 +22,11 @@ urlpatterns = [
         name="two_factor_recovery_codes",
     ),
     path("two-factor/disable/", views.two_factor_disable, name="two_factor_disable"),
+    path("two-factor/new-codes/", views.two_factor_new_codes, name="two_factor_new_codes"),
+    path(
+        "two-factor/passkeys/<int:pk>/remove/", views.passkey_remove, name="passkey_remove"
+    ),
+    path("passkeys/", include("accounts.passkey_urls")),
     path("colleagues/", views.colleagues, name="colleagues"),
     path("colleagues/new/", views.account_request_new, name="account_request_new"),
     path(

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import services, two_factor
+from accounts import passkeys, services, two_factor
 from accounts.forms import (
     AccountRequestForm,
     AppCodeForm,
@@ -210,13 +210,45 @@ def two_factor_settings(request):
     user = request.user
     context = {
         "enabled": two_factor.has_second_factor(user),
+        "has_app": two_factor.has_app(user),
         "required": two_factor.second_factor_required(user),
         "recovery_codes_left": two_factor.recovery_codes_left(user),
+        "passkeys": passkeys.passkeys_of(user),
+        "verified": two_factor.session_verified(request),
     }
     return render(request, "accounts/two_factor.html", context)
 
 
 @never_cache
+@login_required
+@require_GET
+def two_factor_new_codes(request):
+    """The recovery codes made when a passkey was the first second factor set up: shown
+    once, right after."""
+    codes = passkeys.new_recovery_codes_pop(request)
+    if not codes:
+        return redirect("two_factor_settings")
+    return _show_recovery_codes(request, codes, next_url=_next_url(request))
+
+
+@login_required
+@require_POST
+def passkey_remove(request, pk: int):
+    """Remove one of one's passkeys, from a verified session; staff who must use
+    two-factor login keep another device."""
+    if passkeys.passkey_remove(request=request, pk=pk):
+        messages.success(request, _("The passkey is removed."))
+    elif not two_factor.session_verified(request):
+        messages.error(request, _("Give your second factor first, then remove the passkey."))
+    else:
+        messages.error(
+            request,
+            _("Two-factor login is required for your account: add another passkey or an "
+              "authenticator app before removing this one."),
+        )
+    return redirect("two_factor_settings")
+
+
 @never_cache
 @login_required
 @require_POST

@@ -7,6 +7,7 @@ developer's setup: SQLite under ``var/``, a filesystem Celery broker, mail writt
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -25,6 +26,12 @@ DEBUG = env.bool("DEBUG", default=False)
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-set-SECRET_KEY-in-production-0123456789abcdef"
 SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+# Optional: serve uploaded files from a separate origin (portal.user_content), e.g.
+# https://files.helpdesk.example, by signed addresses valid USER_CONTENT_MAX_AGE seconds.
+USER_CONTENT_URL = env.str("USER_CONTENT_URL", default="").rstrip("/")
+USER_CONTENT_MAX_AGE = env.int("USER_CONTENT_MAX_AGE", default=300)
+if USER_CONTENT_URL:
+    ALLOWED_HOSTS.append(urlsplit(USER_CONTENT_URL).hostname)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
@@ -42,6 +49,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "anymail",
     "accounts",
     "tickets",
@@ -56,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.user_content.UserContentHostMiddleware",
     "accounts.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -126,6 +135,13 @@ LOGOUT_REDIRECT_URL = "login"
 TWO_FACTOR_REQUIRED_FOR_STAFF = env.bool("TWO_FACTOR_REQUIRED_FOR_STAFF", default=not DEBUG)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Helpdesk")
 TWO_FACTOR_RECOVERY_CODES = 10
+# Passkeys (django-otp-webauthn) are a second factor too, never a login without the
+# password. Their scope is SITE_URL's host, its origin the only one accepted
+# (django-otp-webauthn checks both); changing SITE_URL's host makes them unusable.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_ID = urlsplit(SITE_URL).hostname or "localhost"
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"{urlsplit(SITE_URL).scheme}://{urlsplit(SITE_URL).netloc}"]
 
 # Lockout after repeated failures (django-axes).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -265,7 +281,7 @@ _csp = {
         "default-src": ["'self'"],
         "script-src": ["'self'", NONCE],
         "style-src": ["'self'"],
-        "img-src": ["'self'"],
+        "img-src": ["'self'", *([USER_CONTENT_URL] if USER_CONTENT_URL else [])],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],

@@ -21,5 +21,7 @@ urlpatterns = [
         name="ticket_transition",
     ),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    # Only on the content origin (USER_CONTENT_URL), when one is set.
+    path("files/<str:token>/", views.user_content_file, name="user_content"),
     path("rules/", views.rules, name="rules"),
 ]

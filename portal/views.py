@@ -18,12 +18,13 @@ from django.views.decorators.http import require_GET, require_POST
 from core.markdown import ticket_numbers_in
 from moderation.checks import improper_words
 from moderation.presets import RejectPreset
+from portal import user_content
 from portal.forms import CommentForm, TicketFilterForm, TicketForm, TransitionForm
 from portal.submit import new_token, submit_once
 from sla.display import reaction_line, resolution_line
 from tickets import rules as ticket_rules
 from tickets import search, selectors, services
-from tickets.models import RulesPage, Status
+from tickets.models import Attachment, RulesPage, Status
 from tickets.previews import preview_png
 
 TICKET_NUMBER = re.compile(r"[A-Za-z0-9-]{1,32}")
@@ -365,9 +366,27 @@ def _new_ticket_url() -> str:
 @login_required
 @require_GET
 def attachment_download(request, pk: int):
-    """Files leave only through here: permission-checked, as a download, never sniffed."""
+    """Files leave only through here: permission-checked, as a download, never sniffed.
+    With a separate origin for user content, the file itself comes from there."""
     attachment = get_object_or_404(selectors.attachments_visible_to(request.user), pk=pk)
-    if request.GET.get("preview") == "1" and attachment.is_image:
+    preview = request.GET.get("preview") == "1" and attachment.is_image
+    if user_content.enabled():
+        return redirect(user_content.signed_url(attachment, preview=preview))
+    return _file_response(attachment, preview=preview, same_origin=True)
+
+
+@require_GET
+def user_content_file(request, token: str):
+    """A file on the content origin, by the signed address the download view gave."""
+    if not user_content.on_content_host(request):
+        raise Http404
+    pk, preview = user_content.unsign(token)
+    attachment = get_object_or_404(Attachment, pk=pk)
+    return _file_response(attachment, preview=preview, same_origin=False)
+
+
+def _file_response(attachment, *, preview: bool, same_origin: bool):
+    if preview:
         # Inline only a thumbnail we re-encoded, never the uploaded bytes.
         png = preview_png(attachment)
         if png is None:
@@ -384,7 +403,8 @@ def attachment_download(request, pk: int):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    # The portal's pages show the thumbnails of the content origin.
+    response["Cross-Origin-Resource-Policy"] = "same-origin" if same_origin else "cross-origin"
     return response
 
 

@@ -104,7 +104,12 @@ def text(response) -> str:
     return response.content.decode()
 
 
-SCRIPT_BLOCK = re.compile(r"<script\b[^>]*>(.*?)</script>", re.IGNORECASE | re.DOTALL)
+# Executable inline scripts (a data block such as json_script's type="application/json" is
+# never run, and CSP does not apply to it).
+SCRIPT_BLOCK = re.compile(
+    r"<script\b(?![^>]*\btype=[\"']application/json[\"'])[^>]*>(.*?)</script>",
+    re.IGNORECASE | re.DOTALL,
+)
 JAVASCRIPT_HREF = re.compile(r"""(href|src|action)\s*=\s*["']?\s*javascript:""", re.IGNORECASE)
 
 

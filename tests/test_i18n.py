@@ -104,3 +104,27 @@ def test_every_message_used_in_the_code_is_in_the_russian_catalogue(tmp_path):
     )
     not_ready = [e for e in _live_entries(regenerated) if e.fuzzy or not e.translated()]
     assert not not_ready, f"{len(not_ready)} messages lack a translation:\n{_describe(not_ready)}"
+
+
+@i18n_catalogue
+def test_the_passkey_scripts_speak_russian():
+    """django-otp-webauthn's scripts ship no Russian: ours (djangojs.po) has every message
+    they show, translated, and the page's script catalogue serves it."""
+    import json
+    import re
+
+    import django_otp_webauthn
+    from django.test import Client
+
+    scripts = Path(django_otp_webauthn.__file__).parent / "static" / "django_otp_webauthn"
+    used = {
+        message
+        for script in scripts.glob("*.js")
+        for message in re.findall(r'gettext\("([^"]+)"\)', script.read_text())
+    }
+    catalogue = _load(PROJECT / "locale" / "ru" / "LC_MESSAGES" / "djangojs.po")
+    translated = {e.msgid for e in _live_entries(catalogue) if e.msgstr and "fuzzy" not in e.flags}
+    assert used and used <= translated, sorted(used - translated)
+
+    served = Client().get("/accounts/passkeys/jsi18n/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert json.dumps("Проверка пройдена.")[1:-1] in served  # as the catalogue escapes it

@@ -111,6 +111,20 @@
     fields.forEach(function (field) { field.addEventListener("input", check); });
   }
 
+  // A passkey was added (django-otp-webauthn's script fires the event): on to the
+  // recovery codes when the server made some, else the page shows the new passkey.
+  document.addEventListener("otp_webauthn.register_complete", function (event) {
+    var response = (event.detail && event.detail.response) || {};
+    var next = document.getElementById("passkey-next");
+    if (response.next) {
+      window.location.href = response.next + (next && next.value ? "?next=" + encodeURIComponent(next.value) : "");
+    } else if (next && next.value) {
+      window.location.href = next.value;
+    } else {
+      window.location.reload();
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll(".ticket-form").forEach(watchSimilar);
     document.querySelectorAll("form[data-check-url]").forEach(watchWords);
