@@ -1,6 +1,7 @@
 """Markdown in, sanitised HTML out: what customers and staff write is never trusted."""
 
 import re
+from functools import lru_cache
 
 import markdown as md
 import nh3
@@ -42,10 +43,28 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+# Rendered texts are kept per process, keyed by the text itself (so an edited text is a
+# new entry): a ticket page renders its old comments once, not on every view.
+CACHED_TEXTS = 4096
+CACHED_TEXT_MAX_LENGTH = 20_000
+
+
 def render_markdown(text: str) -> SafeString:
     """Render Markdown and keep only harmless tags, attributes and link schemes."""
+    text = text or ""
+    if len(text) <= CACHED_TEXT_MAX_LENGTH:
+        return mark_safe(_rendered(text))  # noqa: S308 - sanitised by _render
+    return mark_safe(_render(text))  # noqa: S308 - sanitised by _render
+
+
+@lru_cache(maxsize=CACHED_TEXTS)
+def _rendered(text: str) -> str:
+    return _render(text)
+
+
+def _render(text: str) -> str:
     html = md.markdown(
-        text or "",
+        text,
         extensions=["fenced_code", "tables", "sane_lists", "nl2br"],
         output_format="html",
     )
@@ -56,7 +75,7 @@ def render_markdown(text: str) -> SafeString:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
-    return mark_safe(clean)  # noqa: S308 - nh3 has just sanitised it
+    return clean
 
 
 TICKET_NUMBER = re.compile(r"\b[A-Z][A-Z0-9]*-\d{4}-\d{5}\b")

@@ -157,15 +157,9 @@ class TicketFilterForm(forms.Form):
 
 
 def search(tickets, query: str):
-    """By number (whole or its digits) and by words in the subject or description."""
-    from django.db.models import Q
+    """By number (whole or its digits) and by words, as on the search page (the stored
+    search document on PostgreSQL), in the list's own order."""
+    from tickets.search import matching
 
-    query = query.strip()
-    condition = Q(number__iexact=query)
-    digits = query.lstrip("#")
-    if digits.isascii() and digits.isdigit():
-        condition |= Q(number__endswith=f"-{int(digits):05d}")
-    words = Q()
-    for word in query.split()[:8]:
-        words &= Q(subject__icontains=word) | Q(body__icontains=word)
-    return tickets.filter(condition | words)
+    condition = matching(query)
+    return tickets if condition is None else tickets.filter(condition)

@@ -257,6 +257,16 @@ def test_the_search_page_needs_a_login(client):
 # --- the plain fallback (SQLite) ------------------------------------------------------
 
 
+def test_the_plain_fallback_ignores_the_commonest_words(monkeypatch, customer, invoice_tickets):
+    monkeypatch.setattr(search, "is_postgresql", lambda: False)
+    factories.TicketFactory(requester=customer, subject="Login refused after the password change",
+                            body="It happens on the second try with the new password.")
+
+    assert search.similar_open_tickets(
+        user=customer, text="Card payments fail with error 502 on the checkout"
+    ) == []
+
+
 def test_the_plain_fallback_ranks_by_words_and_keeps_the_scope(
     monkeypatch, customer, invoice_tickets
 ):
@@ -272,15 +282,64 @@ def test_the_plain_fallback_ranks_by_words_and_keeps_the_scope(
 
 
 def test_the_gin_indexes_serve_the_search_query(agent, invoice_tickets):
-    """The document expression of tickets.search is the indexed one (migration 0005)."""
-    # On a handful of rows a sequential scan is cheapest; forbid it (and the primary key
-    # scan) to see which indexes can serve the condition. Staff: no organisation filter.
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_indexscan = off")
-    plan = search.search_tickets(user=agent, query="invoice run").explain()
-    assert "ticket_document_fts_idx" in plan
-    assert "ticket_subject_trgm_idx" in plan
+    """The stored document, the subject's and the number's trigrams are indexed
+    (migrations 0005, 0010), and every query a search runs can use them."""
+    from django.test.utils import CaptureQueriesContext
+
+    def plans(query):
+        with CaptureQueriesContext(connection) as captured:
+            list(search.search_tickets(user=agent, query=query))
+        # On a handful of rows a sequential scan is cheapest; forbid it (and the primary
+        # key and date scans) to see which indexes can serve each condition.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            found = []
+            for sql in (q["sql"] for q in captured if "search_document" in q["sql"]
+                        or "similarity" in q["sql"] or "%" in q["sql"]):
+                cursor.execute("EXPLAIN " + sql)
+                found.append("\n".join(row[0] for row in cursor.fetchall()))
+        return "\n".join(found)
+
+    words = plans("invoice run")
+    assert "ticket_search_document_idx" in words
+    assert "to_tsvector" not in words, "the rank reads the stored document"
+    assert "ticket_subject_trgm_idx" in plans("invocie")  # a typo: trigrams of the subject
+    assert "ticket_number_trgm_idx" in plans("42")
+
+
+def test_the_stored_document_follows_every_change_of_the_text(agent, invoice_tickets):
+    ticket = invoice_tickets["unrelated"]
+    Ticket.objects.filter(pk=ticket.pk).update(subject="Tariff zones are lost")  # in bulk
+
+    assert list(search.search_tickets(user=agent, query="tariff")) == [ticket]
+    assert ticket not in search.search_tickets(user=agent, query="radius")
+
+
+def test_the_search_page_takes_phrases_and_words_to_leave_out(customer, invoice_tickets):
+    def found(query):
+        return set(search.search_tickets(user=customer, query=query))
+
+    mine, closed = invoice_tickets["mine"], invoice_tickets["closed"]
+    assert found("invoice run") == {mine, closed}
+    assert found("invoice -october") == {closed}
+    assert found('"monthly invoice"') == {mine}
+    assert found("radius or october") == {mine, invoice_tickets["unrelated"]}
+
+
+def test_a_common_word_ranks_only_the_newest_matches_and_says_so(
+    client, customer, monkeypatch
+):
+    monkeypatch.setattr(search, "SEARCH_CANDIDATES", 5)
+    for batch in range(7):
+        factories.TicketFactory(requester=customer, subject=f"Invoice totals differ, run {batch}")
+    client.force_login(customer)
+
+    page = helpers.text(client.get("/search/", {"q": "invoice"}))
+
+    assert "More than 5 tickets match" in page
+    assert page.count('class="search-result"') == 5
+    assert "run 1" not in page and "run 2" in page and "run 6" in page  # the newest
 
 
 # --- search quality ---------------------------------------------------------------------
@@ -337,3 +396,43 @@ def test_filing_with_follows_links_the_new_ticket(client, customer, invoice_tick
     assert response.status_code == 302
     new = Ticket.objects.get(subject="Second task")
     assert new.links_out.filter(target=original, kind=LinkKind.FOLLOWS).exists()
+
+
+# --- the staff admin's search box and count -------------------------------------------------
+
+
+def test_the_admin_search_box_uses_the_search_document_and_the_number(
+    client, agent, invoice_tickets
+):
+    client.force_login(agent)
+    unrelated = invoice_tickets["unrelated"]
+
+    def listed(term):
+        page = client.get("/admin/tickets/ticket/", {"q": term}).content.decode()
+        return {t for t in invoice_tickets.values() if f">{t.number}<" in page}
+
+    assert listed("invoices") == {invoice_tickets[k] for k in ("mine", "closed", "theirs")}
+    assert listed(unrelated.number.lower()) == {unrelated}
+    assert unrelated in listed(str(int(unrelated.number.rsplit("-", 1)[1])))  # and "batch 7"
+    assert listed(invoice_tickets["theirs"].organisation.name) == {invoice_tickets["theirs"]}
+
+
+def test_the_admin_list_counts_once_and_estimates_a_huge_list(
+    client, agent, invoice_tickets, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core import pagination
+
+    client.force_login(agent)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/admin/tickets/ticket/").content.decode()
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1, counts
+    assert "4 tickets" in page
+
+    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 2)
+    page = client.get("/admin/tickets/ticket/").content.decode()
+    paginator = re.search(r'<p class="paginator">.*?</p>', page, re.DOTALL)
+    assert re.search(r"about \d+ tickets", page), paginator and paginator.group(0)

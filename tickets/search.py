@@ -1,15 +1,24 @@
 """Finding tickets by their words: the open tickets that look like a new one while the
 customer types it ("find before you file"), and the search page.
 
-On PostgreSQL a ticket is a document of its subject (weight A) and description
-(weight B), each in both the Russian and the English text search configuration, so
-either language is stemmed ("счета" and "счёт" meet at "счет", "invoices" and "invoice"
-at "invoic"). Words are OR-ed: a new subject rarely repeats every word of an old one,
-and the rank puts the tickets sharing most of them first. Trigram similarity on the
-subject adds typos ("invocie") and word forms the stemmers keep apart ("сформирован" /
-"формируются"). Both are served by the GIN indexes of migration tickets 0005.
+On PostgreSQL a ticket has a stored search document (a generated column, migration
+tickets 0010): its subject (weight A) and description (weight B), each in both the
+Russian and the English text search configuration, so either language is stemmed
+("счета" and "счёт" meet at "счет", "invoices" and "invoice" at "invoic"). Trigram
+similarity on the subject adds typos ("invocie") and word forms the stemmers keep apart
+("сформирован" / "формируются"). GIN indexes serve both.
 
-Other databases (the SQLite demo) get a plain fallback: words matched with icontains.
+- **Find before you file** OR-s the words: a new subject rarely repeats every word of
+  an old one, and the rank puts the tickets sharing most of them first.
+- **The search page** reads the query as a search engine does (``websearch_to_tsquery``):
+  all the words, "a phrase" in quotes, -word to leave out, ``or`` between alternatives.
+
+Either way only a bounded candidate set is ranked: the newest SEARCH_CANDIDATES matches
+(the rank reads the stored document, never the text), so a common word costs the same as
+a rare one, and the page says "more than 200" instead of counting every match.
+
+Other databases (the SQLite demo) get a plain fallback: words (not the commonest ones)
+matched with icontains.
 
 Every query starts from ``tickets_visible_to(user)``: another organisation's ticket is
 never found.
@@ -21,10 +30,20 @@ from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
     SearchRank,
-    SearchVector,
+    SearchVectorField,
 )
 from django.db import connection
-from django.db.models import BooleanField, Case, F, FloatField, Func, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Expression,
+    F,
+    FloatField,
+    Func,
+    Q,
+    Value,
+    When,
+)
 from django.db.models.functions import Greatest
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -34,6 +53,11 @@ from tickets.models import OPEN_STATUSES, Ticket
 from tickets.selectors import tickets_visible_to
 
 SIMILAR_LIMIT = 5
+# How many of the newest matches are ranked (and the most a search page lists).
+SEARCH_CANDIDATES = 200
+SIMILAR_CANDIDATES = 100
+# Fewer matches of the words than this, and subjects alike by trigrams join (typos).
+TYPO_CANDIDATES_BELOW = 5
 MAX_WORDS = 12
 MIN_QUERY_LENGTH = 3
 CONFIGS = ("russian", "english")
@@ -74,24 +98,50 @@ def similar_open_tickets(*, user: User, text: str, limit: int = SIMILAR_LIMIT) -
         return []
     tickets = tickets_visible_to(user).filter(status__in=OPEN_STATUSES)
     if is_postgresql():
-        ranked = _ranked_postgresql(tickets, words).filter(score__gte=SIMILAR_MIN_SCORE)
+        # The newest tickets with all the words, and the newest with any of them.
+        ranked = _ranked_postgresql(
+            tickets, words_query(words), words, candidates=SIMILAR_CANDIDATES,
+            candidate_queries=[all_words_query(words), words_query(words)],
+        ).filter(score__gte=SIMILAR_MIN_SCORE)
     else:
-        ranked = _ranked_plain(tickets, words)
+        ranked = _ranked_plain(tickets, words, min_score=SIMILAR_PLAIN_MIN_SCORE)
     return list(ranked[:limit])
 
 
-def search_tickets(*, user: User, query: str) -> QuerySet[Ticket]:
-    """Every ticket the user may see that matches ``query``, best first; a ticket number
-    (``HD-2026-00042``, ``42``) finds that ticket. PostgreSQL adds a ``headline``."""
+def search_tickets(*, user: User, query: str) -> "RankedResults":
+    """The tickets the user may see that match ``query``, best first; a ticket number
+    (``HD-2026-00042``, ``42``) finds that ticket. On PostgreSQL these are the best of the
+    newest SEARCH_CANDIDATES matches, each with a ``headline``."""
     text = _normalise(query)
     words = query_words(text)
     tickets = tickets_visible_to(user)
     if not words:
-        return tickets.none()
+        return RankedResults(tickets.none())
     if is_postgresql():
-        ranked = _ranked_postgresql(tickets, words, by_number=_number_condition(text))
-        return ranked.annotate(headline=_headline(words))
-    return _ranked_plain(tickets, words, by_number=_number_condition(text))
+        ranked = _ranked_postgresql(
+            tickets, websearch_query(text), words, by_number=_number_condition(text),
+            candidates=SEARCH_CANDIDATES,
+        )
+        return RankedResults(ranked.annotate(headline=_headline(websearch_query(text))))
+    return RankedResults(_ranked_plain(tickets, words, by_number=_number_condition(text)))
+
+
+def matching(query: str) -> Q | None:
+    """The condition of tickets matching ``query`` (words as on the search page, or a
+    ticket number), to filter a list in its own order: the staff admin's search box.
+    None when the query has no words."""
+    text = _normalise(query)
+    words = query_words(text)
+    if not words:
+        return None
+    if is_postgresql():
+        match = _document_match(websearch_query(text), words)
+    else:
+        match = Q()
+        for word in words:
+            match &= Q(subject__icontains=word) | Q(body__icontains=word)
+    by_number = _number_condition(text)
+    return match | by_number if by_number is not None else match
 
 
 def excerpt(ticket: Ticket, *, length: int = 240) -> SafeString:
@@ -109,14 +159,46 @@ def excerpt(ticket: Ticket, *, length: int = 240) -> SafeString:
 # --- PostgreSQL --------------------------------------------------------------------
 
 
-def document_vector() -> SearchVector:
-    """The indexed document. Keep it identical to the index of migration tickets 0005."""
-    return (
-        SearchVector("subject", config="russian", weight="A")
-        + SearchVector("body", config="russian", weight="B")
-        + SearchVector("subject", config="english", weight="A")
-        + SearchVector("body", config="english", weight="B")
-    )
+class StoredDocument(Expression):
+    """The ticket's stored search document (the generated column of migration 0010),
+    which the model does not declare, so that no query ever selects it by accident. It
+    follows the table's alias, as a column does, inside subqueries too."""
+
+    output_field = SearchVectorField()
+    COLUMN = "search_document"
+
+    def __init__(self, alias: str | None = None):
+        super().__init__()
+        self.alias = alias
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
+                           for_save=False):
+        clone = self.copy()
+        clone.alias = query.get_initial_alias() if query is not None else None
+        return clone
+
+    def relabeled_clone(self, change_map):
+        clone = self.copy()
+        clone.alias = change_map.get(self.alias, self.alias)
+        return clone
+
+    def as_sql(self, compiler, connection):
+        column = connection.ops.quote_name(self.COLUMN)
+        if self.alias is None:
+            return column, []
+        return f"{compiler.quote_name_unless_alias(self.alias)}.{column}", []
+
+    def get_group_by_cols(self):
+        return [self]
+
+
+def websearch_query(text: str) -> SearchQuery:
+    """The text as a search engine reads it, stemmed in each configuration."""
+    query = None
+    for config in CONFIGS:
+        part = SearchQuery(text, config=config, search_type="websearch")
+        query = part if query is None else query | part
+    return query
 
 
 def words_query(words: list[str]) -> SearchQuery:
@@ -126,6 +208,15 @@ def words_query(words: list[str]) -> SearchQuery:
         for config in CONFIGS:
             part = SearchQuery(word, config=config)
             query = part if query is None else query | part
+    return query
+
+
+def all_words_query(words: list[str]) -> SearchQuery:
+    """Every one of the words, each stemmed in either configuration."""
+    query = None
+    for word in words:
+        either = SearchQuery(word, config=CONFIGS[0]) | SearchQuery(word, config=CONFIGS[1])
+        query = either if query is None else query & either
     return query
 
 
@@ -155,21 +246,62 @@ class TrigramWordSimilarity(Func):
     output_field = FloatField()
 
 
-def _ranked_postgresql(tickets, words: list[str], by_number: Q | None = None):
-    """Rank: the text search rank (subject words weigh most) plus the better of the
-    subject's trigram similarity to the words and, discounted, their best stretch in it."""
-    document = document_vector()
-    query = words_query(words)
+def _document_match(query: SearchQuery, words: list[str]) -> Q:
     subject_text = Value(" ".join(words))
-    match = (
-        Q(search_document=query)
+    return (
+        Q(StoredDocumentMatch(StoredDocument(), query))
         | Q(TrigramSimilar(F("subject"), subject_text))
         | Q(TrigramWordSimilar(subject_text, F("subject")))
     )
-    if by_number is not None:
-        match |= by_number
+
+
+class StoredDocumentMatch(Func):
+    """``search_document @@ query``."""
+
+    arg_joiner = " @@ "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _candidate_ids(tickets, queries: list[SearchQuery], words: list[str], *, cap: int,
+                   by_number: Q | None) -> list[int]:
+    """The newest matches of each query (the GIN index, or the filing-date index walked
+    backwards for a common word: the planner picks), then, only when the words found
+    almost nothing, the subjects alike by trigrams (typos; their per-row test is too
+    dear to run on every ticket a common word matches)."""
+    newest = ("-created_at", "-id")
+    ids: list[int] = []
+    for query in queries:
+        match = Q(StoredDocumentMatch(StoredDocument(), query))
+        if by_number is not None:
+            match |= by_number
+        found = tickets.filter(match).exclude(pk__in=ids) if ids else tickets.filter(match)
+        ids += found.order_by(*newest).values_list("pk", flat=True)[:cap]
+    if len(ids) < TYPO_CANDIDATES_BELOW:
+        subject_text = Value(" ".join(words))
+        alike = Q(TrigramSimilar(F("subject"), subject_text)) | Q(
+            TrigramWordSimilar(subject_text, F("subject"))
+        )
+        ids += (
+            tickets.filter(alike).exclude(pk__in=ids).order_by(*newest)
+            .values_list("pk", flat=True)[:cap]
+        )
+    return ids
+
+
+def _ranked_postgresql(tickets, query: SearchQuery, words: list[str], *, candidates: int,
+                       by_number: Q | None = None,
+                       candidate_queries: list[SearchQuery] | None = None):
+    """The candidates (``_candidate_ids``) ranked: the text search rank on the stored
+    document (subject words weigh most) plus the better of the subject's trigram
+    similarity to the words and, discounted, their best stretch in it. A ticket found by
+    its number comes first."""
+    ids = _candidate_ids(
+        tickets, candidate_queries or [query], words, cap=candidates, by_number=by_number
+    )
+    subject_text = Value(" ".join(words))
     score = (
-        SearchRank(F("search_document"), query, normalization=Value(1))
+        SearchRank(StoredDocument(), query, normalization=Value(1))
         + Greatest(
             TrigramSimilarity(F("subject"), subject_text),
             TrigramWordSimilarity(subject_text, F("subject")) * Value(0.6),
@@ -177,18 +309,39 @@ def _ranked_postgresql(tickets, words: list[str], by_number: Q | None = None):
     )
     if by_number is not None:
         score = score + Case(When(by_number, then=Value(10.0)), default=Value(0.0))
-    return (
-        tickets.alias(search_document=document)
-        .filter(match)
+    ranked = (
+        tickets.filter(pk__in=ids)
         .annotate(score=score)
         .order_by("-score", "-created_at", "-id")
     )
+    ranked.candidates = len(ids)  # kept until the queryset is cloned (RankedResults)
+    return ranked
 
 
-def _headline(words: list[str]) -> SearchHeadline:
+class RankedResults:
+    """The ranked candidates for a paginator: their number is known without a count."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+        self._count = getattr(queryset, "candidates", None)
+
+    def count(self) -> int:
+        return self._count if self._count is not None else self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item):
+        return self.queryset[item]
+
+    def __iter__(self):
+        return iter(self.queryset)
+
+
+def _headline(query: SearchQuery) -> SearchHeadline:
     return SearchHeadline(
         "body",
-        words_query(words),
+        query,
         config="russian",
         start_sel=MARK_START,
         stop_sel=MARK_STOP,
@@ -206,15 +359,31 @@ def _number_condition(text: str) -> Q | None:
     found = NUMBER.match(text.strip())
     if not found:
         return None
-    return Q(number__iexact=text.strip().lstrip("#")) | Q(
+    # Numbers are stored in capitals: an exact match, and the tail by the trigram index.
+    return Q(number=text.strip().lstrip("#").upper()) | Q(
         number__endswith=f"-{int(found.group(1)):05d}"
     )
 
 
-def _ranked_plain(tickets, words: list[str], by_number: Q | None = None):
+# The commonest words, which the fallback does not look for (the PostgreSQL
+# configurations have their own lists): "Card payments fail with error 502" must not
+# find every ticket that says "with".
+STOPWORDS = frozenset(
+    "a an and are as at be but by for from has have i if in is it its my no not of on or "
+    "our so that the their there this to was we were what when which with you your "
+    "а без бы в во вы да для до его ее если же за и из или им их к как ко ли мы на не "
+    "нет ни но о об от по при с со так то у уже что это я".split()
+)
+# A similar ticket shares at least a word of its subject, or two of its description.
+SIMILAR_PLAIN_MIN_SCORE = 2.0
+
+
+def _ranked_plain(tickets, words: list[str], by_number: Q | None = None,
+                  min_score: float = 0.0):
     """The fallback: a ticket scores 2 per word in its subject and 1 in its description."""
     score = Value(0.0)
     match = Q()
+    words = [word for word in words if word not in STOPWORDS] or words
     for word in words:
         in_subject, in_body = Q(subject__icontains=word), Q(body__icontains=word)
         score = score + Case(When(in_subject, then=Value(2.0)), default=Value(0.0))
@@ -226,5 +395,6 @@ def _ranked_plain(tickets, words: list[str], by_number: Q | None = None):
     return (
         tickets.filter(match)
         .annotate(score=score)
+        .filter(score__gte=min_score)
         .order_by("-score", "-created_at", "-id")
     )
