@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from helpdesk import health
+
 urlpatterns = [
+    path("health/ready", health.ready, name="health_ready"),
     path("admin/reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
