@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "anymail",
+    "django_prometheus",
     "core",
     "accounts",
     "tickets",
@@ -60,6 +61,7 @@ MIDDLEWARE = [
     "helpdesk.health.LiveMiddleware",
     # The request id (X-Request-ID in and out), the user and the ticket on every log line.
     "helpdesk.request_context.RequestContextMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "accounts.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -72,6 +74,7 @@ MIDDLEWARE = [
     "accounts.two_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes requires: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -100,6 +103,14 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'helpdesk.sqlite3'}")
 }
+# The same backends, counted by django-prometheus (queries, errors, connections).
+_PROMETHEUS_ENGINES = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}
+DATABASES["default"]["ENGINE"] = _PROMETHEUS_ENGINES.get(
+    DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
+)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
@@ -436,6 +447,14 @@ WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=30)
 # (helpdesk.celery.LeasedScheduler): a second beat waits, quiet, to take over.
 CELERY_BEAT_SCHEDULER = "helpdesk.celery:LeasedScheduler"
 BEAT_LEASE_SECONDS = env.int("BEAT_LEASE_SECONDS", default=90)
+
+# /metrics (helpdesk/metrics.py): a bearer token, or a peer address in these networks.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list(
+    "METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"]
+)
+METRICS_CACHE_SECONDS = env.int("METRICS_CACHE_SECONDS", default=30)
+PROMETHEUS_EXPORT_MIGRATIONS = False  # readiness checks migrations
 
 # Errors to Sentry (helpdesk/sentry.py), personal data scrubbed.
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
