@@ -13,6 +13,8 @@ from celery.schedules import crontab
 from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.storage_url import storages_from_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -174,6 +176,14 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # No MEDIA_URL on purpose: attachments are served only by the permission-checked view.
+# STORAGE_URL (s3://…): attachments and raw inbound mail on S3-compatible object storage
+# (django-storages), so that every web node and worker reads the same files; the
+# permission-checked view still streams them. Empty: local files under MEDIA_ROOT.
+_object_storage = storages_from_url(env.str("STORAGE_URL", default=""))
+STORAGES = {
+    "default": _object_storage or {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # Attachments
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
