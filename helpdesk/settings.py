@@ -115,6 +115,11 @@ DATABASES["default"]["ENGINE"] = _PROMETHEUS_ENGINES.get(
 )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Behind PgBouncer in transaction pooling mode a server-side cursor (QuerySet.iterator())
+# would outlive its transaction's server connection: turn them off there.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+    "DATABASE_TRANSACTION_POOLING", default=False
+)
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # One test database per test run, so that runs started side by side never drop each
     # other's database (pytest-xdist adds its own _gwN suffix on top).
@@ -266,6 +271,10 @@ CELERY_BEAT_SCHEDULE = {
     "auto-close": {"task": "tickets.tasks.auto_close_sweep", "schedule": 15 * 60.0},
     "submit-tokens": {"task": "portal.tasks.forget_submit_tokens", "schedule": 3600.0},
 }
+
+# Sessions in the database, so that any web node serves any session (and Redis, the
+# cache, may restart empty without logging anybody out).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Security: secure by default, relaxed only with DEBUG on (local development).
 SESSION_COOKIE_HTTPONLY = True

@@ -122,3 +122,22 @@ def test_the_storage_url_forms():
     assert storages_from_url("") is None
     with pytest.raises(ValueError):
         storages_from_url("ftp://files")
+
+
+def test_the_set_up_command_creates_the_bucket_once(s3_server, settings):
+    from django.core.management import call_command
+
+    url, port = s3_server
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": storages_from_url(
+            f"s3://test-key:test-secret@127.0.0.1:{port}/fresh-bucket?secure=false&region=us-east-1"
+        ),
+    }
+    call_command("storage_bucket")
+    client = boto3.client(
+        "s3", endpoint_url=url, aws_access_key_id="k", aws_secret_access_key="s",
+        region_name="us-east-1",
+    )
+    assert "fresh-bucket" in [b["Name"] for b in client.list_buckets()["Buckets"]]
+    call_command("storage_bucket")  # again: nothing happens
