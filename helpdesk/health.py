@@ -204,4 +204,10 @@ def ready(request):
     body: dict = {"status": overall}
     if may_see_details(request):
         body["checks"] = results
-    return JsonResponse(body, status=503 if overall == FAIL else 200)
+    response = JsonResponse(body, status=503 if overall == FAIL else 200)
+    if overall == FAIL:
+        # One warning naming the checks, instead of Django's error line for every probe.
+        failing = sorted(name for name, r in results.items() if r["status"] == FAIL)
+        logger.warning("Not ready: %s", ", ".join(failing))
+        response._has_been_logged = True
+    return response
