@@ -59,9 +59,9 @@ def two_nodes(tmp_path):
         for port, process in zip(ports, processes, strict=True):
             while True:
                 try:
-                    requests.get(f"http://127.0.0.1:{port}/health/live", timeout=2)
+                    requests.get(f"http://127.0.0.1:{port}/health/live", timeout=5)
                     break
-                except requests.ConnectionError:
+                except requests.RequestException:  # not listening yet, or still booting
                     if process.poll() is not None or time.monotonic() > deadline:
                         logs = (tmp_path / f"node-{port}.log").read_text(errors="replace")
                         pytest.fail(f"node on {port} did not start:\n{logs[-3000:]}")
