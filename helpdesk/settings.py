@@ -14,6 +14,8 @@ from celery.schedules import crontab
 from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.storage_url import storages_from_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -51,6 +53,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",
     "anymail",
+    "django_prometheus",
+    "core",
     "accounts",
     "tickets",
     "sla",
@@ -63,6 +67,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /health/live answers here, before anything else looks at the request.
+    "helpdesk.health.LiveMiddleware",
+    # The request id (X-Request-ID in and out), the user and the ticket on every log line.
+    "helpdesk.request_context.RequestContextMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.user_content.UserContentHostMiddleware",
     "accounts.security.ContentSecurityPolicyMiddleware",
@@ -76,6 +85,7 @@ MIDDLEWARE = [
     "accounts.two_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes requires: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -104,8 +114,21 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'helpdesk.sqlite3'}")
 }
+# The same backends, counted by django-prometheus (queries, errors, connections).
+_PROMETHEUS_ENGINES = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}
+DATABASES["default"]["ENGINE"] = _PROMETHEUS_ENGINES.get(
+    DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
+)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Behind PgBouncer in transaction pooling mode a server-side cursor (QuerySet.iterator())
+# would outlive its transaction's server connection: turn them off there.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+    "DATABASE_TRANSACTION_POOLING", default=False
+)
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # One test database per test run, so that runs started side by side never drop each
     # other's database (pytest-xdist adds its own _gwN suffix on top).
@@ -174,6 +197,14 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # No MEDIA_URL on purpose: attachments are served only by the permission-checked view.
+# STORAGE_URL (s3://…): attachments and raw inbound mail on S3-compatible object storage
+# (django-storages), so that every web node and worker reads the same files; the
+# permission-checked view still streams them. Empty: local files under MEDIA_ROOT.
+_object_storage = storages_from_url(env.str("STORAGE_URL", default=""))
+STORAGES = {
+    "default": _object_storage or {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # Attachments
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
@@ -257,6 +288,10 @@ CELERY_BEAT_SCHEDULE = {
     "submit-tokens": {"task": "portal.tasks.forget_submit_tokens", "schedule": 3600.0},
 }
 
+# Sessions in the database, so that any web node serves any session (and Redis, the
+# cache, may restart empty without logging anybody out).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
 # Security: secure by default, relaxed only with DEBUG on (local development).
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
@@ -301,11 +336,25 @@ else:
 PASSWORD_RESET_PER_ADDRESS_HOURLY = env.int("PASSWORD_RESET_PER_ADDRESS_HOURLY", default=3)
 PASSWORD_RESET_PER_IP_HOURLY = env.int("PASSWORD_RESET_PER_IP_HOURLY", default=20)
 
+# Logs go to the console: one JSON object per line in production (python-json-logger),
+# readable lines with DEBUG on (the demo). Every line carries the request id, user id,
+# ticket number and Celery task id where there is one (core.logcontext).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {
+            "()": "core.logcontext.PlainFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
@@ -346,7 +395,7 @@ MAIL_RELAY_BATCH = env.int("MAIL_RELAY_BATCH", default=500)
 MAIL_CAP_PER_TICKET = env.int("MAIL_CAP_PER_TICKET", default=10)  # per ticket and address
 MAIL_CAP_PER_ADDRESS = env.int("MAIL_CAP_PER_ADDRESS", default=30)
 MAIL_CAP_WINDOW_MINUTES = env.int("MAIL_CAP_WINDOW_MINUTES", default=10)
-MAIL_CELERY_QUEUE = env.str("MAIL_CELERY_QUEUE", default="")  # empty: the default queue
+MAIL_CELERY_QUEUE = env.str("MAIL_CELERY_QUEUE", default="mail")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # SMTP socket timeout, seconds
 # Publishing must not hang a web request while Redis is down: fail fast, the relay sends.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
@@ -388,3 +437,68 @@ CELERY_BEAT_SCHEDULE["monthly-statements"] = {
     "options": {"expires": 3500},
 }
 # --- end billing ---
+
+# --- operations: health, queues ---
+# Readiness (/health/ready, helpdesk/health.py): details for staff or this bearer token.
+HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
+HEALTH_REDIS_TIMEOUT_SECONDS = env.float("HEALTH_REDIS_TIMEOUT_SECONDS", default=1.0)
+HEALTH_WORKER_MAX_AGE_SECONDS = env.int("HEALTH_WORKER_MAX_AGE_SECONDS", default=120)
+HEALTH_WORKER_QUEUES = env.list("HEALTH_WORKER_QUEUES", default=[])  # empty: every queue
+HEALTH_OUTBOX_MAX_AGE_SECONDS = env.int("HEALTH_OUTBOX_MAX_AGE_SECONDS", default=600)
+HEALTH_OUTBOX_MAX_PENDING = env.int("HEALTH_OUTBOX_MAX_PENDING", default=5000)
+HEALTH_INBOUND_REVIEW_MAX = env.int("HEALTH_INBOUND_REVIEW_MAX", default=50)
+HEALTH_SLA_SWEEP_MAX_AGE_SECONDS = env.int("HEALTH_SLA_SWEEP_MAX_AGE_SECONDS", default=300)
+# Probes come over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
+
+# Queues per kind of work, so that a recalculation never waits in front of an Urgent
+# alert: mail (the outbox), sweeps (the minute rules), heavy (recalculations, statements,
+# anything unrouted). A worker consumes some of them: `celery worker -Q mail`.
+CELERY_SWEEPS_QUEUE = env.str("CELERY_SWEEPS_QUEUE", default="sweeps")
+CELERY_HEAVY_QUEUE = env.str("CELERY_HEAVY_QUEUE", default="heavy")
+CELERY_TASK_DEFAULT_QUEUE = CELERY_HEAVY_QUEUE
+CELERY_QUEUES_ALL = {MAIL_CELERY_QUEUE, CELERY_SWEEPS_QUEUE, CELERY_HEAVY_QUEUE}
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.*": {"queue": MAIL_CELERY_QUEUE},
+    "accounts.tasks.report_mail_failures": {"queue": MAIL_CELERY_QUEUE},
+    "tickets.tasks.sla_sweep": {"queue": CELERY_SWEEPS_QUEUE},
+    "tickets.tasks.auto_close_sweep": {"queue": CELERY_SWEEPS_QUEUE},
+    "portal.tasks.forget_submit_tokens": {"queue": CELERY_SWEEPS_QUEUE},
+    "tickets.tasks.sla_recalculations_run": {"queue": CELERY_HEAVY_QUEUE},
+    "billing.tasks.*": {"queue": CELERY_HEAVY_QUEUE},
+}
+# A task past its soft limit gets SoftTimeLimitExceeded (it can clean up), past the hard
+# one its process is killed; acks_late (above) puts the message back for another try.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
+CELERY_TASK_ANNOTATIONS = {  # heavy work may take longer; it never blocks mail or sweeps
+    name: {"soft_time_limit": 3600, "time_limit": 3660}
+    for name in ("tickets.tasks.sla_recalculations_run", "billing.tasks.monthly_statements")
+}
+# Each worker writes a heartbeat row (core.models.Heartbeat) this often; /health/ready
+# reads it.
+WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=30)
+# Beat runs the schedule only while it holds the database lease "celery-beat"
+# (helpdesk.celery.LeasedScheduler): a second beat waits, quiet, to take over.
+CELERY_BEAT_SCHEDULER = "helpdesk.celery:LeasedScheduler"
+BEAT_LEASE_SECONDS = env.int("BEAT_LEASE_SECONDS", default=90)
+
+# /metrics (helpdesk/metrics.py): a bearer token, or a peer address in these networks.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list(
+    "METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"]
+)
+METRICS_CACHE_SECONDS = env.int("METRICS_CACHE_SECONDS", default=30)
+PROMETHEUS_EXPORT_MIGRATIONS = False  # readiness checks migrations
+
+# Errors to Sentry (helpdesk/sentry.py), personal data scrubbed.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from helpdesk.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
+# --- end operations ---

@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from helpdesk import health, metrics
+
 urlpatterns = [
+    path("health/ready", health.ready, name="health_ready"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),

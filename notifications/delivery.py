@@ -17,6 +17,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core import logcontext
 from notifications.models import (
     Notification,
     NotificationStatus,
@@ -53,6 +54,7 @@ def notification_send(*, notification_id: int) -> SendResult:
     notification = _claim(notification_id, now)
     if notification is None:
         return SendResult("skipped")
+    logcontext.bind(ticket=notification.ticket.number if notification.ticket else None)
     if SuppressedAddress.objects.active().filter(email=notification.to_email).exists():
         _finish(
             notification,
@@ -82,6 +84,7 @@ def notification_send(*, notification_id: int) -> SendResult:
         provider_message_id=_provider_id(message),
         subject=message.subject[:255],
     )
+    logger.info("Notification %s (%s) sent", notification.pk, notification.event)
     return SendResult("sent")
 
 

@@ -165,6 +165,11 @@ class Notification(models.Model):
             models.Index(
                 fields=["created_at"], name="notification_held_idx", condition=Q(status="held")
             ),
+            # Metrics: rows by status and reason (an index-only count), recent sends.
+            models.Index(fields=["status", "suppressed_reason"], name="notification_status_idx"),
+            models.Index(
+                fields=["sent_at"], name="notification_sent_idx", condition=Q(sent_at__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

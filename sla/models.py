@@ -161,7 +161,11 @@ class SlaEvent(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("SLA event")
         verbose_name_plural = _("SLA events")
-        indexes = [models.Index(fields=["ticket", "at"])]
+        indexes = [
+            models.Index(fields=["ticket", "at"]),
+            # Metrics: the day's outcomes, the last 30 days' resolution times.
+            models.Index(fields=["kind", "at"], name="sla_event_kind_at_idx"),
+        ]
         constraints = [
             # A sweep records each warning and breach once, however many sweeps overlap.
             models.UniqueConstraint(

@@ -405,6 +405,11 @@ def _wake_recalculation() -> None:
         logger.warning("broker unavailable; the next SLA sweep recalculates", exc_info=True)
 
 
+def sla_recalculations_pending() -> bool:
+    """A recalculation was asked for and nobody has done it yet."""
+    return RecalculationRequest.objects.filter(done_at__isnull=True).exists()
+
+
 def sla_recalculations_run(*, open_tickets: QuerySet) -> int:
     """Work off the pending requests: each recomputes the open tickets (of its priority).
     A request is claimed under a row lock that skips those another worker holds."""

@@ -47,6 +47,10 @@ def sla_recalculate_open(*, priority: int | None = None, note: str = "") -> int:
     return sla.sla_recalculate_all(tickets=tickets, note=note)
 
 
+def sla_recalculations_pending() -> bool:
+    return sla.sla_recalculations_pending()
+
+
 def sla_recalculations_run() -> int:
     """Work off the recalculations managers asked for (a policy or the calendar changed);
     the resolved tickets' auto-close moments follow the calendar too."""

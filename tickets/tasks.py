@@ -2,15 +2,19 @@
 
 from celery import shared_task
 
+from core.heartbeats import SLA_SWEEP, heartbeat_record
 from tickets import periodic
 
 
 @shared_task(ignore_result=True)
 def sla_sweep():
     """Every minute: tickets past the at-risk share or a deadline get their event once;
-    then any recalculation managers asked for."""
+    its finish is the heartbeat /health/ready reads. A recalculation managers asked for
+    and no task carried goes to the heavy queue, so the sweep stays a minute's work."""
     periodic.sla_sweep()
-    periodic.sla_recalculations_run()
+    heartbeat_record(name=SLA_SWEEP)
+    if periodic.sla_recalculations_pending():
+        sla_recalculations_run.apply_async(retry=False)
 
 
 @shared_task(ignore_result=True)

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = _("Operations")
+
+    def ready(self):
+        from core.logcontext import install_record_factory
+
+        install_record_factory()
