@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from api import docs, views
@@ -37,4 +37,6 @@ urlpatterns = [
     ),
     path("v1/events/", views.EventExport.as_view(), name="events"),
     path("v1/sla-policies/", views.SlaPolicies.as_view(), name="sla-policies"),
+    # Anything else under /api/ is a problem+json 404, never the portal's HTML page.
+    re_path(r"^", views.not_found),
 ]
