@@ -36,7 +36,7 @@ TITLES = {
     429: gettext_lazy("Too many requests"),
 }
 # Refusals that are about who asks, not about the ticket's state.
-FORBIDDEN_CODES = {"forbidden", "not_customer"}
+FORBIDDEN_CODES = {"forbidden", "not_customer", "not_representative"}
 
 
 class PreconditionFailed(exceptions.APIException):

@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from api import docs, views
+from api import docs, views, views_org
 
 app_name = "api"
 
@@ -37,6 +37,25 @@ urlpatterns = [
     ),
     path("v1/events/", views.EventExport.as_view(), name="events"),
     path("v1/sla-policies/", views.SlaPolicies.as_view(), name="sla-policies"),
+    path("v1/people/", views_org.People.as_view(), name="people"),
+    path(
+        "v1/people/<int:pk>/deactivation-request/",
+        views_org.DeactivationRequest.as_view(),
+        name="people-deactivation",
+    ),
+    path("v1/account-requests/", views_org.AccountRequests.as_view(), name="account-requests"),
+    path("v1/statements/", views_org.Statements.as_view(), name="statements"),
+    path("v1/statements/<int:pk>/", views_org.StatementDetail.as_view(), name="statement"),
+    path(
+        "v1/statements/<int:pk>/confirm/",
+        views_org.StatementAnswer.as_view(answer="confirm"),
+        name="statement-confirm",
+    ),
+    path(
+        "v1/statements/<int:pk>/dispute/",
+        views_org.StatementAnswer.as_view(answer="dispute"),
+        name="statement-dispute",
+    ),
     # Anything else under /api/ is a problem+json 404, never the portal's HTML page.
     re_path(r"^", views.not_found),
 ]
