@@ -95,6 +95,17 @@ def _field_errors(detail, prefix: str = "") -> list[dict]:
     return [{"field": prefix, "message": str(detail), "code": getattr(detail, "code", "invalid")}]
 
 
+def _django_errors(exc: DjangoValidationError) -> list[dict]:
+    """A model-level ValidationError (a service's), with the fields it names."""
+    if hasattr(exc, "error_dict"):
+        return [
+            {"field": "" if name == "__all__" else name, "message": message, "code": "invalid"}
+            for name, errors in exc.message_dict.items()
+            for message in errors
+        ]
+    return [{"field": "", "message": m, "code": "invalid"} for m in exc.messages]
+
+
 def _refused(exc: ActionRefused, context) -> JsonResponse:
     request = context["request"]
     if exc.code == "concurrent" and request.headers.get("If-Match"):
@@ -118,7 +129,7 @@ def exception_handler(exc, context):
     if isinstance(exc, ActionRefused):
         return _refused(exc, context)
     if isinstance(exc, DjangoValidationError):
-        errors = [{"field": "", "message": m, "code": "invalid"} for m in exc.messages]
+        errors = _django_errors(exc)
         return problem(400, "invalid", "; ".join(exc.messages), request, errors=errors)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

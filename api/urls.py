@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from api import docs, views, views_org
+from api import docs, views, views_billing, views_org
 
 app_name = "api"
 
@@ -37,6 +37,26 @@ urlpatterns = [
     ),
     path("v1/events/", views.EventExport.as_view(), name="events"),
     path("v1/sla-policies/", views.SlaPolicies.as_view(), name="sla-policies"),
+    path(
+        "v1/tickets/<slug:number>/out-of-hours/",
+        views_billing.TicketOutOfHours.as_view(),
+        name="ticket-out-of-hours",
+    ),
+    path(
+        "v1/out-of-hours/<int:pk>/approve/",
+        views_billing.OutOfHoursDecision.as_view(decision="approve"),
+        name="out-of-hours-approve",
+    ),
+    path(
+        "v1/out-of-hours/<int:pk>/decline/",
+        views_billing.OutOfHoursDecision.as_view(decision="decline"),
+        name="out-of-hours-decline",
+    ),
+    path(
+        "v1/tickets/<slug:number>/time-entries/",
+        views_billing.TicketTimeEntries.as_view(),
+        name="ticket-time-entries",
+    ),
     path("v1/people/", views_org.People.as_view(), name="people"),
     path(
         "v1/people/<int:pk>/deactivation-request/",

@@ -431,6 +431,8 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "tickets.models.Status",
         "AccountRequestStatusEnum": "accounts.models.AccountRequestStatus",
         "StatementStatusEnum": "billing.models.StatementStatus",
+        # Out-of-hours requests and each side's decision share one set of choices.
+        "DecisionEnum": "billing.models.Decision",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
