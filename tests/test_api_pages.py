@@ -96,3 +96,16 @@ def test_the_schema_is_openapi_3():
     assert schema["openapi"].startswith("3.")
     assert "/api/v1/tickets/{number}/transitions/{name}/" in schema["paths"]
     assert schema["components"]["securitySchemes"]["token"]["scheme"] == "bearer"
+
+
+def test_the_token_page_needs_the_second_factor_like_any_portal_page(agent):
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client = Client()
+    client.force_login(agent)
+    session = client.session
+    session.pop(DEVICE_ID_SESSION_KEY)
+    session.save()
+    assert client.get("/api-tokens/")["Location"].startswith("/accounts/two-factor/")
+    client.post("/api-tokens/", {"name": "Sneaky", "scope": "read_write", "expires": ""})
+    assert not ApiToken.objects.exists()
