@@ -262,7 +262,7 @@ class EventExport(generics.GenericAPIView):
     )
     def get(self, request):
         """Every history event of the tickets you may see, oldest first, from a cursor:
-        keep the `next` link and poll it to stay in sync."""
+        follow `next` while `has_more`, then keep polling the last `next` to stay in sync."""
         visible = selectors.tickets_visible_to(request.user).values("pk")
         events = TicketEvent.objects.filter(ticket__in=visible).select_related("ticket", "actor")
         page = self.paginate_queryset(events)

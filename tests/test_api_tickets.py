@@ -4,9 +4,11 @@ same services as the portal."""
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from tests import factories, helpers
 from tests.api_support import client_for, generous_rate_limits  # noqa: F401 - fixture
+from tickets import services
 from tickets.models import Channel, Priority, Status, Ticket, TicketType
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +120,49 @@ def test_the_list_costs_the_same_queries_whatever_the_page_size(
     with django_assert_num_queries(2):  # the token, the page
         response = client.get(f"/api/v1/tickets/?page_size={size}")
     assert len(response.json()["results"]) == size
+
+
+def test_a_comment_with_a_log_file_on_a_waiting_ticket_resumes_it(ticket, agent, customer):
+    helpers.drive_to(ticket, Status.WAITING_FOR_CUSTOMER, agent=agent, customer=customer)
+    response = client_for(customer).post(
+        f"/api/v1/tickets/{ticket.number}/comments/",
+        {"body": "Here is the log.", "files": [helpers.log_upload("server.log")]},
+    )
+    assert response.status_code == 201, response.content
+    assert [a["name"] for a in response.json()["attachments"]] == ["server.log"]
+    ticket.refresh_from_db()
+    assert ticket.status == Status.IN_PROGRESS
+
+
+def test_updated_since_text_search_and_requester_filters(customer, organisation, agent):
+    colleague = factories.CustomerFactory(organisation=organisation)
+    old = factories.TicketFactory(requester=customer, subject="Payroll export drops a row")
+    new = factories.TicketFactory(requester=colleague, subject="Printer offline")
+    client = client_for(customer)
+
+    def numbers(query: str) -> list[str]:
+        return [t["number"] for t in client.get(f"/api/v1/tickets/?{query}").json()["results"]]
+
+    assert numbers("q=payroll") == [old.number]
+    assert numbers(f"q={new.number}") == [new.number]
+    assert numbers("requester=me") == [old.number]
+    assert numbers(f"requester={colleague.pk}") == [new.number]
+    since = timezone.now().isoformat()
+    services.ticket_accept(ticket=old, actor=agent)
+    assert numbers("updated_since=" + since.replace("+", "%2B")) == [old.number]
+    assert client.get("/api/v1/tickets/?updated_since=yesterday").status_code == 400
+
+
+def test_the_event_export_goes_on_from_its_cursor(customer, agent):
+    ticket = factories.TicketFactory(requester=customer)
+    client = client_for(customer)
+    first = client.get("/api/v1/events/?page_size=1").json()
+    assert [e["kind"] for e in first["results"]] == ["filed"]
+    assert first["has_more"] is False
+    assert client.get(first["next"]).json()["results"] == []  # nothing new yet
+    services.ticket_accept(ticket=ticket, actor=agent)
+    rest = client.get(first["next"])
+    assert rest.status_code == 200, rest.content[:2000]
+    rest = rest.json()
+    assert [e["kind"] for e in rest["results"]][:1] == ["status"]
+    assert all(e["ticket"] == ticket.number for e in rest["results"])
