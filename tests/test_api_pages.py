@@ -109,3 +109,14 @@ def test_the_token_page_needs_the_second_factor_like_any_portal_page(agent):
     assert client.get("/api-tokens/")["Location"].startswith("/accounts/two-factor/")
     client.post("/api-tokens/", {"name": "Sneaky", "scope": "read_write", "expires": ""})
     assert not ApiToken.objects.exists()
+
+
+def test_the_browsable_api_takes_the_session_and_runs_no_inline_script(client, customer):
+    client.force_login(customer)
+    response = client.get("/api/v1/me/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    html = text(response)
+    assert customer.email in html
+    executable = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", html)
+    assert executable == []
