@@ -63,7 +63,7 @@ def world(organisation, customer, representative, outsider, agent, manager):
 @pytest.mark.django_db
 @schema.parametrize()
 @settings(
-    max_examples=6,
+    max_examples=4,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,
