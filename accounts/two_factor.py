@@ -29,6 +29,8 @@ SESSION_KEY = "accounts_second_factor"
 APP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 TOTP_DIGITS = 6
+# The REST API (the api app) under this prefix gets no redirects: see the middleware.
+API_PATH_PREFIX = "/api/"
 
 
 # --- the rules -------------------------------------------------------------------------
@@ -111,6 +113,11 @@ class SecondFactorMiddleware:
         if request.user.is_authenticated:
             request.user.is_verified = partial(session_verified, request)
         step = pending_step(request)
+        if step is not None and request.path_info.startswith(API_PATH_PREFIX):
+            # The API answers, never redirects: its session authentication treats this
+            # session as no login at all (401), while a token request goes on as its token.
+            request.second_factor_pending = step
+            return self.get_response(request)
         if step is not None and request.path_info not in self.open_paths():
             from django.contrib.auth.views import redirect_to_login
 

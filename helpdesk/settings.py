@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "anymail",
     "django_prometheus",
     "core",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "tickets",
     "sla",
@@ -64,6 +67,7 @@ INSTALLED_APPS = [
     "reports",
     "moderation",
     "portal",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -464,6 +468,7 @@ CELERY_TASK_ROUTES = {
     "tickets.tasks.sla_sweep": {"queue": CELERY_SWEEPS_QUEUE},
     "tickets.tasks.auto_close_sweep": {"queue": CELERY_SWEEPS_QUEUE},
     "portal.tasks.forget_submit_tokens": {"queue": CELERY_SWEEPS_QUEUE},
+    "api.tasks.forget_idempotency_keys": {"queue": CELERY_SWEEPS_QUEUE},
     "tickets.tasks.sla_recalculations_run": {"queue": CELERY_HEAVY_QUEUE},
     "billing.tasks.*": {"queue": CELERY_HEAVY_QUEUE},
 }
@@ -502,3 +507,71 @@ if SENTRY_DSN:
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
 # --- end operations ---
+# --- REST API ---
+# /api/v1/ (the api app): personal tokens or the session, problem+json errors, OpenAPI at
+# /api/v1/schema/ and Swagger UI from our own static files at /api/docs/.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.TokenScopeAllows",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.PerCallerThrottle",
+        "api.throttling.PerAddressThrottle",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per token (or signed-in person), and per client address, in the cache (Redis);
+# with the cache down the limits are skipped and the failure logged.
+API_THROTTLE_RATES = {
+    "caller": env.str("API_RATE_PER_TOKEN", default="120/min"),
+    "address": env.str("API_RATE_PER_IP", default="300/min"),
+}
+# How long an Idempotency-Key and its first answer are kept.
+API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Helpdesk API",
+    "DESCRIPTION": (
+        "Tickets, their conversation and their SLA, on the same rules as the portal. "
+        "Errors are application/problem+json (RFC 9457) with a stable `code`."
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Status",
+        "AccountRequestStatusEnum": "accounts.models.AccountRequestStatus",
+        "StatementStatusEnum": "billing.models.StatementStatus",
+        # Out-of-hours requests and each side's decision share one set of choices.
+        "DecisionEnum": "billing.models.Decision",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_problems",
+    ],
+}
+CELERY_BEAT_SCHEDULE["api-idempotency-keys"] = {
+    "task": "api.tasks.forget_idempotency_keys",
+    "schedule": 3600.0,
+    "options": {"expires": 3500},
+}
+# --- end REST API ---

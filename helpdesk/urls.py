@@ -13,5 +13,7 @@ urlpatterns = [
     path("mail/in/", include("mailin.urls")),
     path("mail/", include("notifications.urls")),
     path("billing/", include("billing.urls")),
+    path("api/", include("api.urls")),
+    path("api-tokens/", include("api.page_urls")),
     path("", include("portal.urls")),
 ]
