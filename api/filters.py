@@ -56,6 +56,7 @@ def filter_tickets(request, tickets):
             )
         tickets = tickets.filter(updated_at__gte=moment)
     if value := params.get("q", "").strip()[:200]:
-        found = search.search_tickets(user=request.user, query=value).values("pk")
-        tickets = tickets.filter(pk__in=found)
+        # Words as on the search page, or a number, in the list's own (cursor) order.
+        condition = search.matching(value)
+        tickets = tickets if condition is None else tickets.filter(condition)
     return tickets

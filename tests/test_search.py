@@ -435,4 +435,5 @@ def test_the_admin_list_counts_once_and_estimates_a_huge_list(
     monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 2)
     page = client.get("/admin/tickets/ticket/").content.decode()
     paginator = re.search(r'<p class="paginator">.*?</p>', page, re.DOTALL)
-    assert re.search(r"about \d+ tickets", page), paginator and paginator.group(0)
+    # The planner's estimate (its statistics may remember rows of other tests).
+    assert re.search(r"about [\d,]+ tickets", page), paginator and paginator.group(0)
