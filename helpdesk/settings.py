@@ -192,6 +192,8 @@ AXES_USERNAME_FORM_FIELD = "username"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One way of writing dates per language: "1 Dec 2026, 14:24", "1 дек. 2026, 14:24".
+FORMAT_MODULE_PATH = ["helpdesk.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Moscow")
 USE_I18N = True
 USE_TZ = True
