@@ -62,3 +62,34 @@ def test_ticket_tables_are_stacked_cards_on_a_phone(django_db_setup, live_server
     # Each value says what it is, as the hidden header would.
     expect(row.locator("td[data-label]").first).to_be_visible()
     assert helpers is not None
+
+
+def test_a_form_error_keeps_both_chosen_files_and_filing_attaches_them(
+    django_db_setup, live_server, new_page, tmp_path
+):
+    from playwright.sync_api import expect
+
+    from tickets.models import Ticket
+
+    base = live_server.url
+    customer = factories.CustomerFactory()
+    log = tmp_path / "server.log"
+    log.write_bytes(helpers.log_bytes())
+    page = new_page("customer")
+    portal_login(page, base, customer)
+    page.goto(f"{base}/tickets/new/")
+    page.locator("input[name=type][value=consultation]").check()
+    page.locator("input[name=subject]").fill("x" * 230)  # over the limit: a form error
+    page.locator("textarea[name=body]").fill("How do I export the waybills?")
+    page.locator("input[name=files]").set_input_files([str(helpers.screenshot_path()), str(log)])
+    page.get_by_role("button", name="File the ticket").click()
+
+    expect(page.locator(".pending-files")).to_contain_text("attached: server.log")
+    expect(page.locator(".pending-files li")).to_have_count(2)
+    page.locator("input[name=subject]").fill("Exporting waybills")
+    page.get_by_role("button", name="File the ticket").click()
+
+    page.wait_for_url(f"{base}/tickets/*/")
+    ticket = Ticket.objects.get()
+    assert ticket.attachments.count() == 2
+    expect(page.locator(".files li")).to_have_count(2)
