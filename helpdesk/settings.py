@@ -192,6 +192,8 @@ AXES_USERNAME_FORM_FIELD = "username"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One way of writing dates per language: "1 Dec 2026, 14:24", "1 дек. 2026, 14:24".
+FORMAT_MODULE_PATH = ["helpdesk.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Moscow")
 USE_I18N = True
 USE_TZ = True
@@ -213,6 +215,8 @@ STORAGES = {
 # Attachments
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
 ATTACHMENT_MAX_FILES = env.int("ATTACHMENT_MAX_FILES", default=10)
+# Files of a form shown again (an error, a confirmation) are kept this long (portal.pending).
+PENDING_UPLOAD_HOURS = env.int("PENDING_UPLOAD_HOURS", default=24)
 # An image with more pixels than this is refused (a decompression bomb); previews are
 # thumbnails re-encoded from images within it.
 ATTACHMENT_IMAGE_MAX_MEGAPIXELS = env.float("ATTACHMENT_IMAGE_MAX_MEGAPIXELS", default=40.0)
@@ -290,6 +294,7 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "tickets.tasks.sla_sweep", "schedule": 60.0},
     "auto-close": {"task": "tickets.tasks.auto_close_sweep", "schedule": 15 * 60.0},
     "submit-tokens": {"task": "portal.tasks.forget_submit_tokens", "schedule": 3600.0},
+    "pending-uploads": {"task": "portal.tasks.forget_pending_uploads", "schedule": 3600.0},
 }
 
 # Sessions in the database, so that any web node serves any session (and Redis, the
@@ -468,6 +473,7 @@ CELERY_TASK_ROUTES = {
     "tickets.tasks.sla_sweep": {"queue": CELERY_SWEEPS_QUEUE},
     "tickets.tasks.auto_close_sweep": {"queue": CELERY_SWEEPS_QUEUE},
     "portal.tasks.forget_submit_tokens": {"queue": CELERY_SWEEPS_QUEUE},
+    "portal.tasks.forget_pending_uploads": {"queue": CELERY_SWEEPS_QUEUE},
     "api.tasks.forget_idempotency_keys": {"queue": CELERY_SWEEPS_QUEUE},
     "tickets.tasks.sla_recalculations_run": {"queue": CELERY_HEAVY_QUEUE},
     "billing.tasks.*": {"queue": CELERY_HEAVY_QUEUE},

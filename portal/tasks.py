@@ -7,3 +7,11 @@ from portal.submit import submit_tokens_forget
 def forget_submit_tokens():
     """Hourly (beat): one-time submit tokens older than a day go."""
     submit_tokens_forget()
+
+
+@shared_task(ignore_result=True)
+def forget_pending_uploads():
+    """Hourly (beat): files kept from forms shown again go after a day."""
+    from portal.pending import forget_expired
+
+    forget_expired()

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.markdown import ticket_numbers_in
 from moderation.checks import improper_words
 from moderation.presets import RejectPreset
-from portal import user_content
+from portal import pending, user_content
 from portal.forms import CommentForm, TicketFilterForm, TicketForm, TransitionForm
 from portal.submit import new_token, submit_once
 from sla.display import reaction_line, resolution_line
@@ -74,6 +74,9 @@ def ticket_new(request):
         return redirect("portal:dashboard")
     follows = _followed_ticket(user, request.GET.get("follows") or request.POST.get("follows"))
     similar = None
+    kept = []
+    if request.method == "POST":
+        kept = pending.from_post(user=user, post=request.POST)
     if request.method == "POST" and "check_similar" in request.POST:
         # "Check for similar tickets" without JavaScript: nothing is filed, all typed is kept.
         form = TicketForm(initial=_typed(request.POST))
@@ -89,9 +92,10 @@ def ticket_new(request):
                     body=form.cleaned_data["body"],
                     type=form.cleaned_data["type"],
                     priority=form.cleaned_data["priority"],
-                    files=form.cleaned_data["files"],
+                    files=[*form.cleaned_data["files"], *pending.as_uploads(kept)],
                     follows=follows,
                 )
+                pending.discard(kept)
                 messages.success(
                     request, _("Ticket %(number)s is filed.") % {"number": ticket.number}
                 )
@@ -110,6 +114,9 @@ def ticket_new(request):
         similar = _similar_to(user, request.POST)
     else:
         form = TicketForm(initial={**_follow_up_initial(follows), "submit_token": new_token()})
+    if request.method == "POST":
+        # The form comes back: the files chosen this time are kept, not lost.
+        kept = pending.keep(user=user, files=request.FILES.getlist("files"), already=kept)
     return render(
         request,
         "tickets/ticket_new.html",
@@ -118,6 +125,7 @@ def ticket_new(request):
             "follows": follows,
             "can_file": ticket_rules.can_file(user),
             "similar": similar,
+            "pending": kept,
         },
     )
 
@@ -255,6 +263,7 @@ def ticket_comment(request, number: str):
     ticket = _ticket_or_404(request.user, number)
     form = CommentForm(request.POST, request.FILES, check_words=request.user.is_customer)
     changed = None
+    kept = pending.from_post(user=request.user, post=request.POST)
     if form.is_valid() and not form.needs_confirmation:
 
         def comment() -> str:
@@ -267,8 +276,9 @@ def ticket_comment(request, number: str):
                 ticket=ticket,
                 author=request.user,
                 body=form.cleaned_data["body"],
-                files=form.cleaned_data["files"],
+                files=[*form.cleaned_data["files"], *pending.as_uploads(kept)],
             )
+            pending.discard(kept)
             messages.success(request, _("Your comment is added."))
             return reverse("portal:ticket_detail", args=[ticket.number])
 
@@ -290,6 +300,10 @@ def ticket_comment(request, number: str):
     ticket.refresh_from_db()
     context = _detail_context(request, ticket, comment_form=form)
     context["changed_comments"] = changed
+    # The form comes back: the files chosen this time are kept, not lost.
+    context["pending"] = pending.keep(
+        user=request.user, files=request.FILES.getlist("files"), already=kept
+    )
     status = 400 if form.errors else 200
     return render(request, "tickets/ticket_detail.html", context, status=status)
 

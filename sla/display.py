@@ -27,10 +27,11 @@ def gmt_label(moment: datetime.datetime) -> str:
 
 
 def deadline_text(moment: datetime.datetime) -> str:
-    """'Friday 27 November, 12:30 (GMT+3)' in the calendar's time zone."""
+    """'27 Nov 2026, 12:30 (GMT+3)' in the calendar's time zone, the portal's one date
+    format (helpdesk/formats)."""
     local = moment.astimezone(_zone())
     with timezone.override(_zone()):
-        day = formats.date_format(local, _("l j F, H:i"))
+        day = formats.date_format(local, "DATETIME_FORMAT")
     return f"{day} ({gmt_label(moment)})"
 
 

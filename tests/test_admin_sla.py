@@ -79,4 +79,4 @@ def test_ticket_page_shows_the_sla_timeline(client, agent, tickets):
 
     assert "SLA timeline" in page
     assert "Reaction breached" in page
-    assert "Reaction due" in page and "Monday 30 November, 11:00 (GMT+3)" in page
+    assert "Reaction due" in page and "30 Nov 2026, 11:00 (GMT+3)" in page

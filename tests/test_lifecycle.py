@@ -188,6 +188,22 @@ def test_an_urgent_incident_shows_as_a_banner_on_the_staff_side_until_accepted(
     assert "urgent-banner" not in client.get("/").content.decode()
 
 
+def test_the_urgent_banner_costs_one_query_however_many_wait(client, customer, agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def banner_queries(count):
+        for n in range(count):
+            factories.TicketFactory(requester=customer, type=TicketType.INCIDENT,
+                                    priority=Priority.URGENT, subject=f"Down {n}")
+        with CaptureQueriesContext(connection) as captured:
+            client.get("/admin/")
+        return [q for q in captured if "tickets_ticket" in q["sql"]]
+
+    client.force_login(agent)
+    assert len(banner_queries(1)) == len(banner_queries(4))
+
+
 def test_the_staff_side_carries_the_helpdesks_name_and_tickets_come_first(client, agent):
     client.force_login(agent)
     page = client.get("/admin/").content.decode()

@@ -87,6 +87,6 @@ def urgent_not_accepted() -> QuerySet[Ticket]:
     return (
         Ticket.objects.filter(status=Status.NEW, priority=Priority.URGENT)
         .select_related("organisation")
-        .only("number", "subject", "created_at", "organisation__name")
+        .only("number", "subject", "status", "priority", "created_at", "organisation__name")
         .order_by("created_at")
     )

@@ -6,7 +6,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from django import template
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.translation import gettext as _
 
 from billing import selectors, services
 from billing.forms import OutOfHoursRequestForm
@@ -30,7 +29,7 @@ def _moment(value) -> datetime.datetime | None:
 def _local_text(moment: datetime.datetime, with_date: bool = True) -> str:
     tz = services.calendar_zone()
     with timezone.override(tz):
-        return formats.date_format(moment.astimezone(tz), _("j M Y, H:i") if with_date else "H:i")
+        return formats.date_format(moment.astimezone(tz), "DATETIME_FORMAT" if with_date else "H:i")
 
 
 @register.filter

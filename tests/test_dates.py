@@ -1,0 +1,53 @@
+"""One way of writing dates per language, in the portal and in mail."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.template import Context, Template
+from django.utils import formats, translation
+
+from sla.display import deadline_text
+
+MSK = ZoneInfo("Europe/Moscow")
+MOMENT = datetime.datetime(2026, 12, 1, 14, 24, tzinfo=MSK)
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", "1 Dec 2026, 14:24"),
+    ("ru", "1 дек. 2026, 14:24"),
+])
+def test_a_moment_is_written_one_way(language, expected):
+    with translation.override(language):
+        for name in ("DATETIME_FORMAT", "SHORT_DATETIME_FORMAT"):
+            assert formats.date_format(MOMENT, name) == expected
+
+
+@pytest.mark.parametrize(("language", "month", "expected"), [
+    ("en", 5, "1 May 2026"), ("ru", 5, "1 мая 2026"),
+    ("en", 9, "1 Sep 2026"), ("ru", 9, "1 сент. 2026"),
+])
+def test_every_month_has_its_short_name(language, month, expected):
+    with translation.override(language):
+        assert formats.date_format(MOMENT.replace(month=month), "SHORT_DATE_FORMAT") == expected
+
+
+def test_never_the_us_order():
+    with translation.override("en"):
+        assert "12/01" not in formats.date_format(MOMENT, "SHORT_DATE_FORMAT")
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", "1 Dec 2026, 14:24 (GMT+3)"),
+    ("ru", "1 дек. 2026, 14:24 (GMT+3)"),
+])
+def test_a_promised_deadline_carries_its_offset(language, expected):
+    with translation.override(language):
+        assert deadline_text(MOMENT) == expected
+
+
+def test_mail_writes_the_offset_not_a_zone_abbreviation():
+    text = Template('{% load dates %}{{ due|date:"DATETIME_FORMAT" }} ({{ due|gmt }})').render(
+        Context({"due": MOMENT})
+    )
+    assert text == "1 Dec 2026, 14:24 (GMT+3)"
