@@ -165,6 +165,7 @@ function init(args)
   for line in io.lines(args[1]) do if #line > 0 then table.insert(paths, line) end end
   if args[2] then
     local f = io.open(args[2]); body = f:read("*a"):gsub("%s+$", ""); f:close()
+    wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
   end
   codes = {}
   math.randomseed(os.time() + (id or 0) * 7919)
@@ -174,8 +175,8 @@ function request()
   if body then
     local token = string.format("%08x%08x%08x", math.random(0, 0x7fffffff),
       math.random(0, 0x7fffffff), math.random(0, 0x7fffffff))
-    return wrk.format("POST", path,
-      {["Content-Type"] = "application/x-www-form-urlencoded"}, body:gsub("@TOKEN@", token))
+    -- Given headers would replace wrk.headers (the cookie) instead of adding to them.
+    return wrk.format("POST", path, nil, (body:gsub("@TOKEN@", token)))
   end
   return wrk.format(nil, path)
 end
