@@ -219,6 +219,15 @@ def gunicorn_start(workdir: Path):
     sys.exit(f"gunicorn did not start; see {workdir / 'gunicorn.err'}")
 
 
+def drain() -> None:
+    """Wait for the requests wrk left queued (sync workers finish them after wrk has
+    gone), so that they do not eat into the next page's run: a probe returns only after
+    the requests queued before it."""
+    for _ in range(2):
+        run(["curl", "-s", "-o", "/dev/null", "--max-time", "300",
+             f"http://127.0.0.1:{WRK_PORT}/accounts/login/"], check=False)
+
+
 def worker_rss(server) -> str:
     children = run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True)
     sizes = []
@@ -246,6 +255,7 @@ def wrk(page: Page, cookie: str, workdir: Path, duration: str) -> tuple[float, s
          "-s", str(workdir / "paths.lua"), f"http://127.0.0.1:{WRK_PORT}", "--", *args],
         capture_output=True, text=True, check=True,
     )
+    drain()
     rps = float(re.search(r"rps=([\d.]+)", result.stdout).group(1))
     codes = re.search(r"status_codes:(.*)", result.stdout).group(1).strip()
     return rps, codes
