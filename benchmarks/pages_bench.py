@@ -30,12 +30,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk_bench100k")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/11")
-os.environ["DEBUG"] = "false"
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 
 FILING_PREFIX = "Benchmark filing"
 STAFF = "agent01@vendor.example"
@@ -135,7 +129,7 @@ def measure(page: Page, client, runs: int, rnd) -> dict:
     with CaptureQueriesContext(connection) as captured:
         response = call()
     if response.status_code != page.expect:
-        sys.exit(f"{page.name}: status {response.status_code}, expected {page.expect}")
+        raise SystemExit(f"{page.name}: status {response.status_code}, expected {page.expect}")
     queries = captured.captured_queries
     repeated = collections.Counter(normalised(q["sql"]) for q in queries)
     slowest = max(queries, key=lambda q: float(q["time"]), default=None)
@@ -264,7 +258,21 @@ def wrk(page: Page, cookie: str, workdir: Path, duration: str) -> tuple[float, s
 # --- the run ---------------------------------------------------------------------------
 
 
+def configure() -> None:
+    """The environment of a run (set before Django reads its settings; importing this
+    module changes nothing, so the tests can use its pages)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+    os.environ.setdefault(
+        "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk_bench100k"
+    )
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/11")
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+    os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+
+
 def main() -> None:
+    configure()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=30, help="timed requests per page")
     parser.add_argument("--only", help="pages whose name contains this")
