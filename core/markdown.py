@@ -118,3 +118,26 @@ def link_numbers(html: str, links: dict[str, str]) -> SafeString:
                 )
             )
     return mark_safe("".join(parts))  # noqa: S308 - only our own links were added
+
+
+# Pasted from a web page or a mail client: markup that Markdown would not show as meant.
+PASTED_HTML = re.compile(
+    r"<\s*/?\s*(html|head|body|meta|style|script|div|span|p|br|font|table|tbody|thead|tr|td|"
+    r"th|b|i|u|strong|em|a|ul|ol|li|h[1-6]|img|blockquote|pre|code)\b[^>]*>",
+    re.IGNORECASE,
+)
+_BLOCK_END = re.compile(r"<\s*(br\s*/?|/\s*(p|div|li|tr|h[1-6]|blockquote|pre|table))\s*>",
+                        re.IGNORECASE)
+
+
+def pasted_html_to_text(text: str) -> tuple[str, bool]:
+    """Text with HTML in it (pasted from a web page or a mail) as its plain text, line
+    breaks kept, and whether anything was converted."""
+    if not PASTED_HTML.search(text or ""):
+        return text, False
+    import html
+
+    broken = _BLOCK_END.sub("\n", text)
+    plain = html.unescape(nh3.clean(broken, tags=set()))
+    lines = [line.rstrip() for line in plain.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip(), True

@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.markdown import pasted_html_to_text
 from moderation.checks import improper_words
 from portal.submit import SubmitTokenField
 from tickets.fields import MultipleFileField, attachment_help  # noqa: F401  (used below)
@@ -32,6 +33,10 @@ class ImproperWordsCheck(forms.Form):
 
     def clean(self):
         data = super().clean()
+        # Pasted HTML becomes its text, and the person is told (portal views).
+        self.html_converted = False
+        if data.get("body"):
+            data["body"], self.html_converted = pasted_html_to_text(data["body"])
         if self.check_words:
             text = "\n".join(str(data.get(name) or "") for name in self.checked_fields)
             self.improper_words = improper_words(text)

@@ -99,6 +99,7 @@ def ticket_new(request):
                 messages.success(
                     request, _("Ticket %(number)s is filed.") % {"number": ticket.number}
                 )
+                _told_of_html(request, form)
                 return reverse("portal:ticket_detail", args=[ticket.number])
 
             try:
@@ -128,6 +129,15 @@ def ticket_new(request):
             "pending": kept,
         },
     )
+
+
+def _told_of_html(request, form) -> None:
+    if getattr(form, "html_converted", False):
+        messages.info(
+            request,
+            _("The text you pasted held web-page markup (HTML): it was kept as plain text. "
+              "Use Markdown for formatting."),
+        )
 
 
 # Fields the no-script "check for similar tickets" step hands back to the form.
@@ -280,6 +290,7 @@ def ticket_comment(request, number: str):
             )
             pending.discard(kept)
             messages.success(request, _("Your comment is added."))
+            _told_of_html(request, form)
             return reverse("portal:ticket_detail", args=[ticket.number])
 
         try:

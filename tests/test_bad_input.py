@@ -184,3 +184,25 @@ def test_a_script_in_the_subject_is_shown_as_text(client, customer, path):
     assert "<script>alert(" not in page
     for block in script_blocks(page):
         assert "xss" not in block
+
+
+def test_pasted_html_is_kept_as_its_text_and_the_customer_is_told(client, customer):
+    client.force_login(customer)
+    pasted = ('<div style="font-family:Arial">Export <b>fails</b> at 10:00<br>'
+              '<p>Steps:</p><ul><li>open &amp; run</li></ul><script>alert(1)</script></div>')
+
+    response = client.post("/tickets/new/", {
+        "type": TicketType.CONSULTATION, "subject": "Export fails", "body": pasted,
+    }, follow=True)
+
+    ticket = Ticket.objects.get()
+    assert ticket.body == "Export fails at 10:00\nSteps:\nopen & run"
+    assert "kept as plain text" in text(response)
+
+
+def test_markdown_with_a_less_than_sign_is_left_alone(client, customer):
+    client.force_login(customer)
+    client.post("/tickets/new/", {
+        "type": TicketType.CONSULTATION, "subject": "Totals", "body": "5 < 7 and **bold**",
+    })
+    assert Ticket.objects.get().body == "5 < 7 and **bold**"
