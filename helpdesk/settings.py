@@ -388,7 +388,8 @@ INBOUND_LOCK_FILE = VAR_DIR / "fetch_mail.lock"  # used when the database is not
 
 # --- notifications (outbound) ---
 # Who is mailed, the outbox relay, retries and storm caps (notifications/services.py).
-TRIAGE_EMAILS = env.list("TRIAGE_EMAILS", default=[])  # empty: the active agents
+TRIAGE_EMAILS = env.list("TRIAGE_EMAILS", default=[])  # empty: the managers
+TRIAGE_ALL_AGENTS = env.bool("TRIAGE_ALL_AGENTS", default=False)  # instead: every agent
 NOTIFY_REPRESENTATIVES = env.bool("NOTIFY_REPRESENTATIVES", default=True)
 MAIL_DEFAULT_LANGUAGE = env.str("MAIL_DEFAULT_LANGUAGE", default=LANGUAGE_CODE)
 MAIL_MESSAGE_ID_DOMAIN = env.str(

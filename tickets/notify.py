@@ -8,7 +8,8 @@ Who gets a mail (PRODUCT.md "E-mail, both ways", "People and roles"):
 - The customer side is the ticket's requester and, with ``NOTIFY_REPRESENTATIVES``, the
   organisation's representatives: people of the ticket's own organisation, never another.
 - The contractor side is the ticket's assignee. While nobody is assigned, what the customer
-  side (or the system) does goes to triage: ``TRIAGE_EMAILS``, else the active agents.
+  side (or the system) does goes to triage: ``TRIAGE_EMAILS``, else the managers (or
+  every active agent, with ``TRIAGE_ALL_AGENTS``).
   What a colleague does on an unassigned ticket reaches nobody: triage would drown.
 - Nobody is mailed about their own action, except the answers to it: the confirmation of
   a filed ticket, a refused reopen.
@@ -104,7 +105,9 @@ def _contractor_side(
 
 
 def _triage() -> list[Recipient]:
-    """TRIAGE_EMAILS (shared mailboxes or staff addresses), else the active agents."""
+    """TRIAGE_EMAILS (shared mailboxes or staff addresses); else the managers, who hand
+    out the work (or every active agent with TRIAGE_ALL_AGENTS). Nothing waits unseen
+    for it: unassigned tickets stay in the staff queue, Urgent ones in its banner."""
     addresses = [a.strip().lower() for a in settings.TRIAGE_EMAILS if a.strip()]
     if addresses:
         staff = {
@@ -119,8 +122,16 @@ def _triage() -> list[Recipient]:
             else Recipient(a, settings.MAIL_DEFAULT_LANGUAGE, Audience.CONTRACTOR)
             for a in addresses
         ]
-    agents = list(User.objects.filter(role=Role.AGENT, is_active=True).order_by("pk"))
-    return [person(u, Audience.CONTRACTOR) for u in agents] or _managers()
+    if not getattr(settings, "TRIAGE_ALL_AGENTS", False):
+        managers = _managers()
+        if managers:
+            return managers
+    return _agents() or _managers()
+
+
+def _agents() -> list[Recipient]:
+    agents = User.objects.filter(role=Role.AGENT, is_active=True).order_by("pk")
+    return [person(u, Audience.CONTRACTOR) for u in agents]
 
 
 def _managers() -> list[Recipient]:
@@ -159,8 +170,9 @@ def notify_ticket_filed(*, ticket: Ticket, actor: User | None) -> None:
         recipients=customer,
         context={"urgent": urgent},
     )
-    # Support hears of every new ticket (never capped); of an Urgent one the managers too.
-    alerted = _triage() + (_managers() if urgent else [])
+    # Support hears of every new ticket (never capped); of an Urgent one every agent and
+    # the managers too.
+    alerted = _triage() + (_agents() + _managers() if urgent else [])
     triage = [replace(r, essential=True) for r in _without(alerted, actor)]
     outbox_write(
         event=Event.NEW_TICKET,

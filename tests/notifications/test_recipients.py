@@ -33,14 +33,26 @@ def statuses(event) -> dict[str, str]:
     return {n.to_email: n.status for n in Notification.objects.filter(event=event)}
 
 
-def test_filing_confirms_to_the_requester_and_alerts_every_active_agent(
+def test_filing_confirms_to_the_requester_and_alerts_the_managers_not_every_agent(
     customer, agent, second_agent, manager
 ):
     ticket = factories.TicketFactory(requester=customer)
 
     assert to(Event.TICKET_FILED, ticket=ticket) == [customer.email]
-    assert to(Event.NEW_TICKET, ticket=ticket) == sorted([agent.email, second_agent.email])
-    assert manager.email not in to(Event.NEW_TICKET)
+    assert to(Event.NEW_TICKET, ticket=ticket) == [manager.email]
+
+
+def test_every_agent_hears_of_new_tickets_when_the_setting_says_so(
+    customer, agent, second_agent, manager, settings
+):
+    settings.TRIAGE_ALL_AGENTS = True
+    factories.TicketFactory(requester=customer)
+    assert to(Event.NEW_TICKET) == sorted([agent.email, second_agent.email])
+
+
+def test_without_managers_the_agents_hear_of_new_tickets(customer, agent):
+    factories.TicketFactory(requester=customer)
+    assert to(Event.NEW_TICKET) == [agent.email]
 
 
 def test_filing_tells_the_representatives_but_not_when_switched_off(
@@ -81,9 +93,9 @@ def test_new_ticket_alerts_are_essential_even_when_muted(customer, agent):
     ]
 
 
-def test_an_urgent_incident_alerts_the_managers_as_well_as_the_agents(customer, agent, manager):
+def test_an_urgent_incident_alerts_every_agent_as_well_as_the_managers(customer, agent, manager):
     factories.TicketFactory(requester=customer, priority=Priority.NORMAL)
-    assert to(Event.NEW_TICKET) == [agent.email]
+    assert to(Event.NEW_TICKET) == [manager.email]
     Notification.objects.all().delete()
     factories.TicketFactory(requester=customer, priority=Priority.URGENT)
     assert to(Event.NEW_TICKET) == sorted([agent.email, manager.email])
