@@ -12,13 +12,15 @@ from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, DateTimeField, F, Q, When
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
-from django_fsm.admin import FSMAdminMixin
+from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
 
 from accounts.admin import ManagedByManagersMixin, is_contractor_staff
 from accounts.models import Organisation
@@ -349,12 +351,16 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = TicketChangeForm if obj is not None else TicketAddForm
         form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"actor": request.user})
+        attrs = {"actor": request.user}
+        if obj is not None and request.method == "POST":
+            attrs["transition"] = request.POST.get(self.fsm_post_param, "")
+        return type(form.__name__, (form,), attrs)
 
     def save_model(self, request, obj, form, change):
         # The form's services have written everything already; a Ticket is never saved here.
         for text in form.done:
             self.message_user(request, text, messages.SUCCESS)
+        request.ticket_transition_fired = getattr(form, "fired", "")
 
     def response_post_save_add(self, request, obj):
         return HttpResponseRedirect(self._ticket_url(request, obj))
@@ -392,15 +398,26 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
         return super().response_change(request, obj)
 
     def _response_transition(self, request, obj: Ticket, name: str):
-        """Act on the state the agent saw: a change in between is reported, not overridden."""
+        """The status button pressed on the ticket page. The form checked that nobody
+        changed the ticket since the page was shown (and fired the transition itself when
+        the typed reply is its message); a transition that needs more goes to its form
+        page, carrying the status the agent saw."""
         if name not in services.TRANSITION_SERVICES:
             raise Http404
-        try:
-            services.check_unchanged(obj, request.POST.get("expected_status"))
-        except services.ActionRefused as exc:
-            self.message_user(request, exc.message, messages.ERROR)
+        expected = request.POST.get("expected_status", "")
+        if getattr(request, "ticket_transition_fired", ""):
             return HttpResponseRedirect(self._ticket_url(request, obj))
-        return super().response_change(request, obj)
+        transition = self._get_fsm_transition_by_name(obj=obj, transition_name=name)
+        if self.get_fsm_transition_form(transition):
+            url = reverse(
+                "admin:tickets_ticket_transition",
+                kwargs={"object_id": obj.pk, "transition_name": name},
+            )
+            return HttpResponseRedirect(f"{url}?{urlencode({'expected_status': expected})}")
+        self._apply_fsm_transition(
+            obj=obj, transition_name=name, request=request, kwargs={"expected_status": expected}
+        )
+        return HttpResponseRedirect(self._ticket_url(request, obj))
 
     def _ticket_url(self, request, obj: Ticket) -> str:
         url = reverse("admin:tickets_ticket_change", args=[obj.pk])
@@ -417,15 +434,59 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
         return transition.custom.get("help_text") or ""
 
     def fsm_transition_view(self, request, object_id, transition_name, **kwargs):
+        """The second step of a transition that needs input (a message, a reason, the
+        original). It acts on the status the agent saw on the ticket page (carried in
+        ``?expected_status=``): a change since is refused with the typed text kept and
+        the form armed with the status now, so one more click sends it."""
         if transition_name not in services.TRANSITION_SERVICES:
             raise Http404
         obj = self.get_object(request, unquote(object_id))
-        if obj is not None and not self.has_change_permission(request, obj):
+        if obj is None:
+            raise Http404
+        if not self.has_change_permission(request, obj):
             raise PermissionDenied
-        return super().fsm_transition_view(request, object_id, transition_name, **kwargs)
+        transition = self._get_fsm_transition_by_name(obj=obj, transition_name=transition_name)
+        if not transition.has_perm(obj, user=request.user):
+            self.message_user(request, _("You may not do that with this ticket."), messages.ERROR)
+            return HttpResponseRedirect(self._ticket_url(request, obj))
+        form_class = self.get_fsm_transition_form(transition)
+        if form_class is None:
+            return HttpResponseBadRequest()
+        if request.method == "POST":
+            form = form_class(data=request.POST, instance=obj)
+            if form.is_valid():
+                refusal = self._fire(obj, transition_name, request, form.cleaned_data)
+                if refusal is None:
+                    return HttpResponseRedirect(self._ticket_url(request, obj))
+                if refusal.code == "concurrent":
+                    form.rearm()
+                    self.message_user(
+                        request,
+                        _("Your text is kept below: look at the ticket, then send it again."),
+                        messages.WARNING,
+                    )
+        else:
+            seen = request.GET.get("expected_status") or obj.status
+            form = form_class(instance=obj, initial={"expected_status": seen})
+        context = self.admin_site.each_context(request) | {
+            "opts": self.opts,
+            "original": obj,
+            "transition": FSMTransitionContext(
+                name=transition_name,
+                label=self.get_fsm_label(transition),
+                help_text=self.get_help_text(transition),
+            ),
+            "transition_form": form,
+        }
+        return render(request, self.fsm_transition_form_template, context)
 
     def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None) -> bool:
-        params = dict(kwargs or {})
+        return self._fire(obj, transition_name, request, kwargs) is None
+
+    def _fire(self, obj, transition_name, request, params) -> services.ActionRefused | None:
+        """Fire the transition's service on the status the agent saw; the refusal, if any,
+        is told to the agent and returned."""
+        params = dict(params or {})
         expected = params.pop("expected_status", "")
         service = services.TRANSITION_SERVICES[transition_name]
         try:
@@ -433,13 +494,13 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
             service(ticket=obj, actor=request.user, **params)
         except services.ActionRefused as exc:
             self.message_user(request, exc.message, messages.ERROR)
-            return False
+            return exc
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
-            return False
+            return services.ActionRefused(" ".join(exc.messages), code="invalid")
         # The service has given ``obj`` the saved state.
         self.message_user(request, self._transition_done(obj), messages.SUCCESS)
-        return True
+        return None
 
     @staticmethod
     def _transition_done(ticket: Ticket) -> str:

@@ -22,6 +22,11 @@ from tickets.models import Channel, LinkKind, Priority, Ticket, TicketLink, Tick
 
 KEEP = [("", "---------")]
 
+# Transitions that need a message, and the argument of their service it goes in: on the
+# ticket page the typed public reply is that message (posted once, as the transition's
+# comment or reason), and the second form page asks for it only when the reply is empty.
+REPLY_AS_MESSAGE = {"request_info": "message", "resolve": "message", "reject": "reason"}
+
 
 def _number_placeholder() -> dict:
     return {"placeholder": f"{settings.TICKET_NUMBER_PREFIX}-2026-00042", "size": 18}
@@ -69,6 +74,7 @@ class ServiceForm(forms.ModelForm):
     """
 
     actor: User | None = None  # set per request by TicketAdmin.get_form
+    fired = ""  # the transition the submission fired, if any
 
     class Meta:
         model = Ticket
@@ -77,6 +83,7 @@ class ServiceForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.done: list[str] = []
+        self.conflict = False  # a change by someone else refused the submission
 
     def _post_clean(self):
         # No model validation here: the services hold the rules of the ticket.
@@ -88,8 +95,17 @@ class ServiceForm(forms.ModelForm):
                 transaction.set_rollback(True)
         if self._errors:
             self.done = []
+            self.fired = ""
             if self.instance.pk:
                 self.instance.refresh_from_db()
+            if self.conflict and "expected_status" in self.fields:
+                self.rearm()
+
+    def rearm(self) -> None:
+        """After a refusal for a change in between: the page shows the ticket as it is
+        now and the typed text, and one more click acts on the state now shown."""
+        self.data = self.data.copy()
+        self.data["expected_status"] = self.instance.status
 
     def perform(self) -> None:
         """Call the services with the cleaned data; subclasses say which."""
@@ -100,6 +116,7 @@ class ServiceForm(forms.ModelForm):
         try:
             yield
         except services.ActionRefused as exc:
+            self.conflict = self.conflict or exc.code == "concurrent"
             self.add_error((by_code or {}).get(exc.code, field), exc.message)
         except ValidationError as exc:
             self.add_error(files_field or field, exc.messages)
@@ -179,6 +196,8 @@ class TicketAddForm(ServiceForm):
 
 class TicketChangeForm(ServiceForm):
     """The triage page: every field is an action handed to a service."""
+
+    transition: str = ""  # the status button pressed, set per request by TicketAdmin
 
     expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
     assign_to = StaffChoiceField(
@@ -284,12 +303,30 @@ class TicketChangeForm(ServiceForm):
         if data.get(given) and not data.get(partner) and partner not in self._errors:
             self.add_error(partner, message)
 
+    @property
+    def reply_is_message(self) -> bool:
+        """The pressed status button takes the typed reply as its message."""
+        return self.transition in REPLY_AS_MESSAGE and bool(
+            (self.data.get("reply") or "").strip()
+        )
+
     def perform(self) -> None:
         data = self.cleaned_data
+        if self.transition:
+            # Act on the state the agent saw, before anything of this submission is done.
+            with self.refusals(None):
+                services.check_unchanged(self.instance, data["expected_status"])
+            if self._errors:
+                return
         self._change_type(data)
         self._change_priority(data)
         self._assign(data)
-        self._comment(data, field="reply", internal=False, done=_("Reply sent to the customer."))
+        if self.reply_is_message:
+            self._fire_with_reply(data)
+        else:
+            self._comment(
+                data, field="reply", internal=False, done=_("Reply sent to the customer.")
+            )
         self._comment(data, field="note", internal=True, done=_("Internal note added."))
         self._link(data)
         self._unlink(data)
@@ -351,6 +388,25 @@ class TicketChangeForm(ServiceForm):
             )
             self.done.append(done)
 
+    def _fire_with_reply(self, data) -> None:
+        """The status change with the typed reply as its message: one comment, one mail."""
+        if data["reply_files"]:
+            self.add_error(
+                "reply_files",
+                _("A status change takes text only: send the files with a plain reply."),
+            )
+            return
+        name = self.transition
+        with self.refusals("reply"):
+            services.TRANSITION_SERVICES[name](
+                ticket=self.instance, actor=self.actor, **{REPLY_AS_MESSAGE[name]: data["reply"]}
+            )
+            self.fired = name
+            self.done.append(
+                _("%(number)s is now “%(status)s”.")
+                % {"number": self.instance.number, "status": self.instance.get_status_display()}
+            )
+
     def _link(self, data) -> None:
         if not (data["link_kind"] and data["link_ticket"]):
             return
@@ -388,11 +444,18 @@ class TransitionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The status of the page the agent pressed the button on (the first step), carried
+        # as the form's initial; else the status now.
         self.fields["expected_status"].initial = self.instance.status
 
     def _post_clean(self):
         # The service validates and writes the ticket, not this form.
         pass
+
+    def rearm(self) -> None:
+        """Refused for a change in between: keep what was typed, act on the state now."""
+        self.data = self.data.copy()
+        self.data["expected_status"] = self.instance.status
 
 
 class RequestInfoForm(TransitionForm):

@@ -1,0 +1,170 @@
+"""The staff workspace: the ticket page's reply and status buttons, two-step actions,
+double submits, the ticket list, bulk actions and the triage dashboard."""
+
+import pytest
+
+from notifications.models import Event, Notification
+from tests import factories
+from tickets import services
+from tickets.models import Comment, Status
+
+pytestmark = pytest.mark.django_db
+
+
+def change_url(ticket) -> str:
+    return f"/admin/tickets/ticket/{ticket.pk}/change/"
+
+
+def transition_url(ticket, name: str) -> str:
+    return f"/admin/tickets/ticket/{ticket.pk}/transition/{name}/"
+
+
+def press(client, ticket, transition: str, *, expected: str, **fields):
+    data = {
+        "expected_status": expected,
+        "assign_to": ticket.assignee_id or "",
+        "initial-assign_to": ticket.assignee_id or "",
+        "_fsm_transition_to": transition,
+        **fields,
+    }
+    return client.post(change_url(ticket), data)
+
+
+def public_comments(ticket):
+    return Comment.objects.filter(ticket=ticket, is_internal=False)
+
+
+def customer_mails(ticket) -> int:
+    """Mails to the requester (a comment made with a status change rides in its mail)."""
+    return Notification.objects.filter(ticket=ticket, recipient=ticket.requester).count()
+
+
+@pytest.fixture
+def accepted(customer, agent):
+    ticket = factories.TicketFactory(requester=customer)
+    services.ticket_accept(ticket=ticket, actor=agent)
+    return ticket
+
+
+# --- the typed reply is the transition's message, once ---------------------------------
+
+
+def test_ask_for_information_takes_the_typed_reply_once(client, agent, accepted):
+    client.force_login(agent)
+    mails_before = customer_mails(accepted)
+    response = press(
+        client, accepted, "request_info", expected=Status.IN_PROGRESS, reply="Which version?"
+    )
+    assert response.status_code == 302
+    assert response.url.startswith(change_url(accepted))  # no second page asking again
+    accepted.refresh_from_db()
+    assert accepted.status == Status.WAITING_FOR_CUSTOMER
+    assert [c.body for c in public_comments(accepted)] == ["Which version?"]
+    assert customer_mails(accepted) == mails_before + 1
+    assert not Notification.objects.filter(ticket=accepted, event=Event.COMMENT).exists()
+
+
+def test_resolve_and_reject_take_the_typed_reply(client, agent, customer, accepted):
+    client.force_login(agent)
+    press(client, accepted, "resolve", expected=Status.IN_PROGRESS, reply="Fixed in 4.2.")
+    accepted.refresh_from_db()
+    assert accepted.status == Status.RESOLVED
+    assert [c.body for c in public_comments(accepted)] == ["Fixed in 4.2."]
+
+    other = factories.TicketFactory(requester=customer)
+    press(client, other, "reject", expected=Status.NEW, reply="Out of the contract's scope.")
+    other.refresh_from_db()
+    assert other.status == Status.REJECTED
+    assert other.reject_reason == "Out of the contract's scope."
+    assert not public_comments(other).exists()
+
+
+def test_with_an_empty_reply_the_second_step_asks_for_the_message(client, agent, accepted):
+    client.force_login(agent)
+    mails_before = customer_mails(accepted)
+    response = press(client, accepted, "request_info", expected=Status.IN_PROGRESS, reply="")
+    assert response.status_code == 302
+    assert response.url == transition_url(accepted, "request_info") + "?expected_status=in_progress"
+    page = client.get(response.url).content.decode()
+    assert "Question for the customer" in page
+    assert 'name="expected_status" value="in_progress"' in page
+
+    response = client.post(
+        transition_url(accepted, "request_info"),
+        {"expected_status": Status.IN_PROGRESS, "message": "Logs, please."},
+    )
+    assert response.status_code == 302
+    assert [c.body for c in public_comments(accepted)] == ["Logs, please."]
+    assert customer_mails(accepted) == mails_before + 1
+
+
+def test_a_status_button_on_a_ticket_changed_since_does_nothing_and_keeps_the_text(
+    client, agent, accepted
+):
+    client.force_login(agent)
+    services.ticket_request_info(ticket=accepted, actor=factories.AgentFactory(), message="Q?")
+    response = press(
+        client, accepted, "resolve", expected=Status.IN_PROGRESS, reply="Done.", note="Checked."
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "was changed by someone else" in page
+    assert "Done." in page and "Checked." in page  # kept
+    assert 'name="expected_status" value="waiting_for_customer"' in page  # re-armed
+    accepted.refresh_from_db()
+    assert accepted.status == Status.WAITING_FOR_CUSTOMER
+    assert [c.body for c in public_comments(accepted)] == ["Q?"]
+    assert not accepted.comments.filter(is_internal=True).exists()
+
+
+# --- the expected status through the second step ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "fields"),
+    [
+        ("resolve", {"message": "Fixed."}),
+        ("request_info", {"message": "Which browser?"}),
+        ("reject", {"reason": "Out of scope, sorry."}),
+        ("mark_duplicate", {"original": "{original}"}),
+    ],
+)
+def test_the_second_step_refuses_a_ticket_changed_after_the_first(
+    client, agent, customer, accepted, name, fields
+):
+    original = factories.TicketFactory(requester=customer)
+    fields = {k: v.format(original=original.number) for k, v in fields.items()}
+    client.force_login(agent)
+    first = press(client, accepted, name, expected=Status.IN_PROGRESS)
+    assert first.status_code == 302
+    client.get(first.url)
+    # A colleague asks the customer a question while the form page is open.
+    services.ticket_request_info(ticket=accepted, actor=factories.AgentFactory(), message="Q?")
+
+    response = client.post(
+        transition_url(accepted, name), {"expected_status": Status.IN_PROGRESS, **fields}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "was changed by someone else" in page and "Your text is kept" in page
+    for value in fields.values():
+        assert value in page
+    assert 'name="expected_status" value="waiting_for_customer"' in page
+    accepted.refresh_from_db()
+    assert accepted.status == Status.WAITING_FOR_CUSTOMER
+
+    if name in ("reject", "mark_duplicate"):  # still possible on a waiting ticket
+        again = client.post(
+            transition_url(accepted, name),
+            {"expected_status": Status.WAITING_FOR_CUSTOMER, **fields},
+        )
+        assert again.status_code == 302
+        accepted.refresh_from_db()
+        assert accepted.status != Status.WAITING_FOR_CUSTOMER
+
+
+def test_the_second_step_without_a_carried_status_uses_the_status_now(client, agent, accepted):
+    client.force_login(agent)
+    page = client.get(transition_url(accepted, "resolve")).content.decode()
+    assert 'name="expected_status" value="in_progress"' in page
+
