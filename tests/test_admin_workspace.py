@@ -168,3 +168,51 @@ def test_the_second_step_without_a_carried_status_uses_the_status_now(client, ag
     page = client.get(transition_url(accepted, "resolve")).content.decode()
     assert 'name="expected_status" value="in_progress"' in page
 
+
+
+# --- one-time submit token on the ticket page ------------------------------------------
+
+
+def test_the_reply_posted_twice_with_one_token_is_added_once(client, agent, accepted):
+    client.force_login(agent)
+    page = client.get(change_url(accepted)).content.decode()
+    token = page.split('name="submit_token" value="')[1].split('"')[0]
+    data = {
+        "expected_status": Status.IN_PROGRESS,
+        "submit_token": token,
+        "reply": "Please try again now.",
+        "assign_to": accepted.assignee_id,
+        "initial-assign_to": accepted.assignee_id,
+        "_continue": "1",
+    }
+    first = client.post(change_url(accepted), data)
+    mails_after_first = Notification.objects.filter(ticket=accepted).count()
+    second = client.post(change_url(accepted), data)
+    assert first.status_code == second.status_code == 302
+    assert second.url == first.url
+    assert [c.body for c in public_comments(accepted)] == ["Please try again now."]
+    assert Notification.objects.filter(ticket=accepted).count() == mails_after_first
+    followed = client.get(second.url).content.decode()
+    assert "This was sent already; here is the result." in followed
+    assert f'name="submit_token" value="{token}"' not in followed  # a fresh one
+
+
+def test_a_double_click_on_a_status_button_fires_it_once(client, agent, accepted):
+    client.force_login(agent)
+    data = {"submit_token": "tok-1", "reply": "Which version?"}
+    press(client, accepted, "request_info", expected=Status.IN_PROGRESS, **data)
+    second = press(client, accepted, "request_info", expected=Status.IN_PROGRESS, **data)
+    assert second.status_code == 302 and second.url.startswith(change_url(accepted))
+    assert [c.body for c in public_comments(accepted)] == ["Which version?"]
+
+
+def test_a_refused_reply_leaves_its_token_free(client, agent, accepted):
+    client.force_login(agent)
+    services.ticket_request_info(ticket=accepted, actor=factories.AgentFactory(), message="Q?")
+    data = {"submit_token": "tok-2", "reply": "Done."}
+    refused = press(client, accepted, "resolve", expected=Status.IN_PROGRESS, **data)
+    assert refused.status_code == 200
+    again = press(client, accepted, "reject", expected=Status.WAITING_FOR_CUSTOMER, **data)
+    assert again.status_code == 302
+    accepted.refresh_from_db()
+    assert accepted.status == Status.REJECTED

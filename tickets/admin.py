@@ -360,7 +360,17 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
         # The form's services have written everything already; a Ticket is never saved here.
         for text in form.done:
             self.message_user(request, text, messages.SUCCESS)
-        request.ticket_transition_fired = getattr(form, "fired", "")
+        request.ticket_transition_fired = form.fired
+        request.ticket_submit_repeated = form.repeated
+        if form.repeated:
+            self.message_user(
+                request, _("This was sent already; here is the result."), messages.INFO
+            )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(request, "ticket_submit_repeated", ""):
+            return HttpResponseRedirect(request.ticket_submit_repeated)
+        return super().response_add(request, obj, post_url_continue)
 
     def response_post_save_add(self, request, obj):
         return HttpResponseRedirect(self._ticket_url(request, obj))
@@ -390,6 +400,8 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
         }
 
     def response_change(self, request, obj):
+        if getattr(request, "ticket_submit_repeated", ""):
+            return HttpResponseRedirect(self._ticket_url(request, obj))
         transition = request.POST.get(self.fsm_post_param)
         if transition:
             return self._response_transition(request, obj, transition)
@@ -542,7 +554,7 @@ CHANGE_FIELDSETS = (
                 "sla_summary",
                 "reject_reason",
                 "description",
-                "expected_status",
+                ("expected_status", "submit_token"),
             )
         },
     ),

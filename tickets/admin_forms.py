@@ -11,10 +11,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.utils import flatatt
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CONTRACTOR_ROLES, CUSTOMER_ROLES, Organisation, User
+from core.submit import SubmitTokenField, new_token, submit_once
 from moderation.presets import RejectPreset, rejection_reason
 from tickets import selectors, services
 from tickets.fields import MultipleFileField, attachment_help
@@ -71,10 +73,16 @@ class ServiceForm(forms.ModelForm):
     The admin decides whether a form is valid before it calls ``save_model``, so the
     services run at the end of validation, where a refusal can still become a field
     error. All of one submission's actions share a savepoint: all or nothing.
+
+    A form with a ``submit_token`` field carries a one-time submit token
+    (``core.submit``): a second post of the same page (a double click, a resend) does
+    nothing again and is sent to the result of the first (``repeated``). A refused
+    submission leaves its token free.
     """
 
     actor: User | None = None  # set per request by TicketAdmin.get_form
     fired = ""  # the transition the submission fired, if any
+    repeated = ""  # the result URL of an earlier post with the same token
 
     class Meta:
         model = Ticket
@@ -84,15 +92,23 @@ class ServiceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.done: list[str] = []
         self.conflict = False  # a change by someone else refused the submission
+        if "submit_token" in self.fields:
+            self.fields["submit_token"].initial = new_token()
 
     def _post_clean(self):
         # No model validation here: the services hold the rules of the ticket.
         if self._errors:
             return
         with transaction.atomic():
-            self.perform()
+            url, first = submit_once(
+                user=self.actor,
+                token=self.cleaned_data.get("submit_token", ""),
+                action=self._submit,
+            )
             if self._errors:
                 transaction.set_rollback(True)
+        if not first:
+            self.repeated = url
         if self._errors:
             self.done = []
             self.fired = ""
@@ -106,6 +122,12 @@ class ServiceForm(forms.ModelForm):
         now and the typed text, and one more click acts on the state now shown."""
         self.data = self.data.copy()
         self.data["expected_status"] = self.instance.status
+
+    def _submit(self) -> str:
+        self.perform()
+        if self._errors or not self.instance.pk:
+            return ""
+        return reverse("admin:tickets_ticket_change", args=[self.instance.pk])
 
     def perform(self) -> None:
         """Call the services with the cleaned data; subclasses say which."""
@@ -200,6 +222,7 @@ class TicketChangeForm(ServiceForm):
     transition: str = ""  # the status button pressed, set per request by TicketAdmin
 
     expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
+    submit_token = SubmitTokenField()
     assign_to = StaffChoiceField(
         label=_("Assignee"),
         queryset=User.objects.none(),
