@@ -1,14 +1,24 @@
 """The staff workspace: the ticket page's reply and status buttons, two-step actions,
 double submits, the ticket list, bulk actions and the triage dashboard."""
 
+import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 
 from notifications.models import Event, Notification
 from tests import factories
 from tickets import services
-from tickets.models import Comment, Status
+from tickets.models import Comment, Priority, Status
 
 pytestmark = pytest.mark.django_db
+
+MSK = ZoneInfo("Europe/Moscow")
+
+
+def msk(*args):
+    return datetime.datetime(*args, tzinfo=MSK)
 
 
 def change_url(ticket) -> str:
@@ -216,3 +226,80 @@ def test_a_refused_reply_leaves_its_token_free(client, agent, accepted):
     assert again.status_code == 302
     accepted.refresh_from_db()
     assert accepted.status == Status.REJECTED
+
+
+# --- the ticket list -------------------------------------------------------------------
+
+LIST = "/admin/tickets/ticket/"
+
+
+def test_the_list_shows_the_columns_that_fit_and_the_most_urgent_deadline_first(
+    client, agent, customer
+):
+    client.force_login(agent)
+    with time_machine.travel(msk(2026, 11, 30, 10, 0), tick=False):
+        normal = factories.TicketFactory(requester=customer, subject="Normal one")
+        urgent = factories.TicketFactory(
+            requester=customer, priority=Priority.URGENT, subject="Urgent one"
+        )
+        waiting = factories.TicketFactory(requester=customer, subject="Waiting one")
+        services.ticket_accept(ticket=waiting, actor=agent)
+        services.ticket_request_info(ticket=waiting, actor=agent, message="Logs?")
+        page = client.get(LIST).content.decode()
+    head = page.split("<thead>")[1].split("</thead>")[0]
+    for gone in ("column-type", "column-flagged", "column-subject"):
+        assert gone not in head
+    for column in ("ticket", "organisation", "priority", "status", "assignee", "sla_left", "age"):
+        assert f"column-{column}" in head
+    # Urgent's reaction is due first; the paused one has no live deadline: last.
+    assert page.index(urgent.number) < page.index(normal.number) < page.index(waiting.number)
+    assert 'class="ticket-subject">Urgent one</span>' in page
+
+
+def test_saved_views(client, agent, customer):
+    colleague = factories.AgentFactory()
+    mine = factories.TicketFactory(requester=customer, subject="Mine")
+    services.ticket_accept(ticket=mine, actor=agent)
+    theirs = factories.TicketFactory(requester=customer, subject="Theirs")
+    services.ticket_accept(ticket=theirs, actor=colleague)
+    nobodys = factories.TicketFactory(requester=customer, subject="Nobody's")
+    waiting = factories.TicketFactory(requester=customer, subject="Waiting")
+    services.ticket_accept(ticket=waiting, actor=colleague)
+    services.ticket_request_info(ticket=waiting, actor=colleague, message="Logs?")
+    done = factories.TicketFactory(requester=customer, subject="Done")
+    services.ticket_reject(ticket=done, actor=agent, reason="Out of scope")
+    client.force_login(agent)
+
+    def shown(queue):
+        page = client.get(f"{LIST}?queue={queue}").content.decode()
+        return {t.number for t in (mine, theirs, nobodys, waiting, done) if t.number in page}
+
+    assert shown("mine") == {mine.number}
+    assert shown("unassigned") == {nobodys.number}
+    assert shown("waiting") == {waiting.number}
+    assert shown("open") == {mine.number, theirs.number, nobodys.number, waiting.number}
+    assert shown("breaching_soon") == set()
+    with time_machine.travel(mine.resolution_due - datetime.timedelta(minutes=30)):
+        assert mine.number in shown("breaching_soon")
+    page = client.get(LIST).content.decode()
+    assert "My open tickets" in page and "Breaching within the hour" in page
+
+
+def test_the_list_makes_as_many_queries_for_10_rows_as_for_50(
+    client, agent, django_assert_num_queries, django_assert_max_num_queries
+):
+    client.force_login(agent)
+    staff = [agent, factories.AgentFactory(), factories.AgentFactory()]
+
+    def add(n):
+        for i in range(n):
+            ticket = factories.TicketFactory()  # each its own organisation and requester
+            services.ticket_assign(ticket=ticket, actor=agent, assignee=staff[i % 3])
+
+    add(10)
+    client.get(LIST)  # warm the per-process caches (the calendar, content types)
+    with django_assert_max_num_queries(20) as ten:
+        assert client.get(LIST).content.decode().count('class="ticket-number"') == 10
+    add(40)
+    with django_assert_num_queries(len(ten.captured_queries)):
+        assert client.get(LIST).content.decode().count('class="ticket-number"') == 50

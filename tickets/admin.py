@@ -42,11 +42,39 @@ from tickets.models import (
     LIVE_CLOCK,
     LIVE_DEADLINE_FIELDS,
     OPEN_STATUSES,
-    LiveClock,
     RulesPage,
     SlaState,
     Ticket,
 )
+
+QUEUES = (
+    ("mine", _("My open tickets")),
+    ("unassigned", _("Unassigned")),
+    ("breaching_soon", _("Breaching within the hour")),
+    ("waiting", _("Waiting for the customer")),
+    ("flagged", _("Flagged for review")),
+    ("open", _("All open")),
+    ("urgent_new", _("Urgent, not accepted yet")),
+    ("breached", _("Breached")),
+)
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """The staff's saved views (queues): one click from the list and the dashboard."""
+
+    title = _("view")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return QUEUES
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        condition = selectors.queue_condition(
+            self.value(), user=request.user, now=timezone.now()
+        )
+        return queryset if condition is None else queryset.filter(condition)
 
 
 class AssignmentFilter(admin.SimpleListFilter):
@@ -79,10 +107,6 @@ class OpenFilter(admin.SimpleListFilter):
         return queryset
 
 
-def statuses_of(*clocks) -> list[str]:
-    return [status for status, clock in LIVE_CLOCK.items() if clock in clocks]
-
-
 class SlaFilter(admin.SimpleListFilter):
     title = _("SLA")
     parameter_name = "sla"
@@ -96,23 +120,15 @@ class SlaFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        # The clock that matters in each state (LIVE_CLOCK): reaction while new, else the
-        # resolution clock, paused or running.
-        reaction = Q(status__in=statuses_of(LiveClock.REACTION))
-        resolution = Q(status__in=statuses_of(LiveClock.RESOLUTION, LiveClock.PAUSED))
         states = {
             "at_risk": [SlaState.AT_RISK],
             "breached": [SlaState.BREACHED],
             "paused": [SlaState.PAUSED],
             "on_track": [SlaState.RUNNING],
-        }.get(value)
+        }.get(self.value())
         if not states:
             return queryset
-        return queryset.filter(
-            (reaction & Q(reaction_state__in=states))
-            | (resolution & Q(resolution_state__in=states))
-        )
+        return queryset.filter(selectors.sla_state_is(*states))
 
 
 class FlaggedFilter(admin.SimpleListFilter):
@@ -184,19 +200,19 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
     change_form_template = "admin/tickets/ticket/change_form.html"
     fsm_transition_form_template = "admin/tickets/ticket/transition_form.html"
 
+    # Fits 1280 px: the number with the subject (and the review flag) in one column.
     list_display = (
-        "number",
-        "subject",
+        "ticket",
         "organisation",
-        "type",
         "priority",
         "status",
         "assignee",
-        "age",
         "sla_left",
-        "flagged",
+        "age",
     )
+    list_display_links = ("ticket",)
     list_filter = (
+        QueueFilter,
         AssignmentFilter,
         OpenFilter,
         FlaggedFilter,
@@ -211,7 +227,7 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
     # Searched by get_search_results (the search document and the number's index).
     search_fields = ("subject",)
     search_help_text = _("Words, a ticket number or an organisation's name")
-    ordering = ("-created_at", "-id")
+    ordering = ("-created_at", "-id")  # see get_ordering
     list_per_page = 50
     # One count of the filtered list, estimated past EXACT_COUNT_LIMIT; not a second one
     # of the whole table.
@@ -245,6 +261,11 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
             .annotate(flag_words=moderation_selectors.open_flag_words())
             .order_by(*self.get_ordering(request))
         )
+
+    def get_ordering(self, request):
+        """The most urgent live deadline first (reaction while new, resolution in
+        progress); tickets without one (paused, finished) after them, newest first."""
+        return (F("sla_deadline").asc(nulls_last=True), *self.ordering)
 
     def get_search_results(self, request, queryset, search_term):
         """The portal's search (words as a search engine reads them, or a number), or
@@ -297,15 +318,23 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
             ((label, when, state, SlaState(state).label) for label, when, state in rows),
         )
 
-    @admin.display(description=_("flagged"))
-    def flagged(self, obj: Ticket):
+    @admin.display(description=_("ticket"), ordering="number")
+    def ticket(self, obj: Ticket):
         words = getattr(obj, "flag_words", None)
-        if not words:
-            return ""
+        flag = (
+            format_html(
+                ' <span class="flagged" title="{}">⚑ {}</span>',
+                _("Flagged for review"),
+                ", ".join(words),
+            )
+            if words
+            else ""
+        )
         return format_html(
-            '<span class="flagged" title="{}">⚑ {}</span>',
-            _("Flagged for review"),
-            ", ".join(words),
+            '<span class="ticket-number">{}</span> <span class="ticket-subject">{}</span>{}',
+            obj.number,
+            obj.subject,
+            flag,
         )
 
     @admin.display(description=_("review"))

@@ -1,13 +1,20 @@
 """Reads that more than one view needs; every one of them is scoped to the user."""
 
+import datetime
+
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
+from moderation.selectors import has_open_flag
 from tickets.models import (
     CUSTOMER_TURN_STATUSES,
+    LIVE_CLOCK,
+    LIVE_DEADLINE_FIELDS,
+    LIVE_SLA_STATES,
     OPEN_STATUSES,
     Attachment,
     Comment,
+    LiveClock,
     Priority,
     Status,
     Ticket,
@@ -90,3 +97,54 @@ def urgent_not_accepted() -> QuerySet[Ticket]:
         .only("number", "subject", "created_at", "organisation__name")
         .order_by("created_at")
     )
+
+
+# --- the staff queues: the ticket list's saved views and the triage dashboard's counts --
+# Each is a condition on stored, indexed columns (status, assignee, the SLA states and
+# deadlines of the live clock: ``LIVE_CLOCK``), so a count is an index scan.
+
+
+def sla_state_is(*states: str) -> Q:
+    """The live clock (reaction while new, else resolution, running or paused) is in
+    one of these SLA states."""
+    def statuses(*clocks):
+        return [status for status, clock in LIVE_CLOCK.items() if clock in clocks]
+
+    return Q(status__in=statuses(LiveClock.REACTION), reaction_state__in=states) | Q(
+        status__in=statuses(LiveClock.RESOLUTION, LiveClock.PAUSED), resolution_state__in=states
+    )
+
+
+def live_deadline_between(start, end) -> Q:
+    """A running live clock falls due in [start, end): not breached yet, soon will be."""
+    condition = Q(pk__in=[])
+    for status, clock in LIVE_CLOCK.items():
+        field = LIVE_DEADLINE_FIELDS.get(clock)
+        if field is None:
+            continue
+        state = field.replace("_due", "_state")
+        condition |= Q(
+            status=status,
+            **{f"{state}__in": LIVE_SLA_STATES, f"{field}__gte": start, f"{field}__lt": end},
+        )
+    return condition
+
+
+BREACHING_SOON = datetime.timedelta(hours=1)
+
+
+def queue_condition(name: str, *, user: User, now: datetime.datetime) -> Q | None:
+    """The condition of one staff queue, or None for an unknown name."""
+    open_ = Q(status__in=OPEN_STATUSES)
+    conditions = {
+        "mine": lambda: open_ & Q(assignee=user),
+        "unassigned": lambda: open_ & Q(assignee__isnull=True),
+        "urgent_new": lambda: Q(status=Status.NEW, priority=Priority.URGENT),
+        "breaching_soon": lambda: live_deadline_between(now, now + BREACHING_SOON),
+        "breached": lambda: sla_state_is("breached"),
+        "waiting": lambda: Q(status=Status.WAITING_FOR_CUSTOMER),
+        "flagged": lambda: Q(has_open_flag()),
+        "open": lambda: open_,
+    }
+    build = conditions.get(name)
+    return build() if build else None
