@@ -10,7 +10,7 @@ import time_machine
 from notifications.models import Event, Notification
 from tests import factories
 from tickets import services
-from tickets.models import Comment, Priority, Status
+from tickets.models import Comment, EventKind, Priority, Status, Ticket, TicketEvent, TicketType
 
 pytestmark = pytest.mark.django_db
 
@@ -303,3 +303,76 @@ def test_the_list_makes_as_many_queries_for_10_rows_as_for_50(
     add(40)
     with django_assert_num_queries(len(ten.captured_queries)):
         assert client.get(LIST).content.decode().count('class="ticket-number"') == 50
+
+
+# --- bulk actions ----------------------------------------------------------------------
+
+
+def bulk(client, action, tickets, **fields):
+    data = {"action": action, "_selected_action": [t.pk for t in tickets], **fields}
+    return client.post(LIST, data, follow=True)
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_bulk_assign_to_me_and_accept_say_what_was_changed_and_refused(
+    client, agent, customer
+):
+    fresh = factories.TicketFactory(requester=customer)
+    other = factories.TicketFactory(requester=customer)
+    done = factories.TicketFactory(requester=customer)
+    services.ticket_reject(ticket=done, actor=agent, reason="Out of scope")
+    client.force_login(agent)
+
+    response = bulk(client, "bulk_assign_to_me", [fresh, other])
+    assert f"Changed: {fresh.number}, {other.number}." in messages_of(response)
+    assert {t.assignee for t in Ticket.objects.filter(pk__in=[fresh.pk, other.pk])} == {agent}
+
+    response = bulk(client, "bulk_accept", [fresh, done])
+    said = messages_of(response)
+    assert f"Changed: {fresh.number}." in said
+    assert any(m.startswith(f"Not changed: {done.number}: ") and "Rejected" in m for m in said)
+    fresh.refresh_from_db()
+    done.refresh_from_db()
+    assert fresh.status == Status.IN_PROGRESS and done.status == Status.REJECTED
+
+
+def test_bulk_priority_asks_for_one_reason_for_all(client, agent, customer):
+    incident = factories.TicketFactory(requester=customer)
+    consultation = factories.TicketFactory(requester=customer, type=TicketType.CONSULTATION)
+    client.force_login(agent)
+
+    page = bulk(client, "bulk_change_priority", [incident, consultation])
+    assert "Reason for the priority change" in page.content.decode()
+    assert not TicketEvent.objects.filter(kind=EventKind.PRIORITY).exists()
+
+    response = bulk(
+        client,
+        "bulk_change_priority",
+        [incident, consultation],
+        apply="1",
+        priority=Priority.HIGH,
+        reason="The whole invoicing run is down.",
+    )
+    said = messages_of(response)
+    assert f"Changed: {incident.number}." in said
+    assert any(m.startswith(f"Not changed: {consultation.number}: Only Incidents") for m in said)
+    incident.refresh_from_db()
+    assert incident.priority == Priority.HIGH
+    event = TicketEvent.objects.get(ticket=incident, kind=EventKind.PRIORITY)
+    assert event.reason == "The whole invoicing run is down."
+
+
+def test_bulk_resolve_with_a_message(client, agent, customer, accepted):
+    new = factories.TicketFactory(requester=customer)
+    client.force_login(agent)
+    response = bulk(client, "bulk_resolve", [accepted, new], apply="1", message="Fixed in 4.2.")
+    said = messages_of(response)
+    assert f"Changed: {accepted.number}." in said
+    assert any(m.startswith(f"Not changed: {new.number}: ") for m in said)
+    accepted.refresh_from_db()
+    assert accepted.status == Status.RESOLVED
+    assert [c.body for c in public_comments(accepted)] == ["Fixed in 4.2."]
+    assert not public_comments(new).exists()

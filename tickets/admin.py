@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, DateTimeField, F, Q, When
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -31,6 +32,8 @@ from sla import services as sla_services
 from sla.display import deadline_text, live_deadline, time_left_text
 from tickets import search, selectors, services
 from tickets.admin_forms import (
+    BulkPriorityForm,
+    BulkResolveForm,
     MarkDuplicateForm,
     RejectForm,
     RequestInfoForm,
@@ -234,6 +237,7 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     readonly_fields = SUMMARY_FIELDS
+    actions = ("bulk_assign_to_me", "bulk_accept", "bulk_change_priority", "bulk_resolve")
 
     # --- permissions: by role, not Django model permissions ---------------------------
 
@@ -358,6 +362,90 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("description"))
     def description(self, obj: Ticket):
         return render_markdown(obj.body)
+
+    # --- bulk actions: the same services, one transaction per ticket -------------------
+
+    @admin.action(description=_("Assign to me"))
+    def bulk_assign_to_me(self, request, queryset):
+        self._bulk(
+            request,
+            queryset,
+            lambda ticket: services.ticket_assign(
+                ticket=ticket, actor=request.user, assignee=request.user
+            ),
+        )
+
+    @admin.action(description=_("Accept"))
+    def bulk_accept(self, request, queryset):
+        self._bulk(
+            request,
+            queryset,
+            lambda ticket: services.ticket_accept(ticket=ticket, actor=request.user),
+        )
+
+    @admin.action(description=_("Change priority…"))
+    def bulk_change_priority(self, request, queryset):
+        form = BulkPriorityForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return self._bulk_form(request, queryset, form, "bulk_change_priority")
+        data = form.cleaned_data
+        self._bulk(
+            request,
+            queryset,
+            lambda ticket: services.ticket_change_priority(
+                ticket=ticket, actor=request.user, priority=data["priority"], reason=data["reason"]
+            ),
+        )
+        return None
+
+    @admin.action(description=_("Resolve…"))
+    def bulk_resolve(self, request, queryset):
+        form = BulkResolveForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return self._bulk_form(request, queryset, form, "bulk_resolve")
+        message = form.cleaned_data["message"]
+        self._bulk(
+            request,
+            queryset,
+            lambda ticket: services.ticket_resolve(
+                ticket=ticket, actor=request.user, message=message
+            ),
+        )
+        return None
+
+    def _bulk_form(self, request, queryset, form, action: str):
+        context = self.admin_site.each_context(request) | {
+            "opts": self.opts,
+            "title": self.get_actions(request)[action][2],
+            "action": action,
+            "form": form,
+            "tickets": list(queryset.order_by("number")),
+        }
+        return TemplateResponse(request, "admin/tickets/ticket/bulk_form.html", context)
+
+    def _bulk(self, request, queryset, act) -> None:
+        """Act on each ticket in its own transaction (the service's); then say which
+        tickets were changed and which were refused, and why."""
+        changed, refused = [], []
+        for ticket in queryset.order_by("number"):
+            try:
+                act(ticket)
+            except services.ActionRefused as exc:
+                refused.append((ticket.number, exc.message))
+            except ValidationError as exc:
+                refused.append((ticket.number, " ".join(exc.messages)))
+            else:
+                changed.append(ticket.number)
+        if changed:
+            self.message_user(
+                request, _("Changed: %(numbers)s.") % {"numbers": ", ".join(changed)}
+            )
+        for number, why in refused:
+            self.message_user(
+                request,
+                _("Not changed: %(number)s: %(why)s") % {"number": number, "why": why},
+                messages.WARNING,
+            )
 
     # --- forms ------------------------------------------------------------------------
 

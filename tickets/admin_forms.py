@@ -555,3 +555,24 @@ class MarkDuplicateForm(TransitionForm):
                 code="not_found",
             )
         return original
+
+
+# --- bulk actions: what a change of several tickets needs, once for all ---------------
+
+
+class BulkPriorityForm(forms.Form):
+    priority = forms.TypedChoiceField(label=_("New priority"), choices=Priority.choices, coerce=int)
+    reason = forms.CharField(
+        label=_("Reason for the priority change"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One reason for all; kept in each history and e-mailed to each customer."),
+    )
+
+
+class BulkResolveForm(forms.Form):
+    message = forms.CharField(
+        label=_("Solution (optional)"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        help_text=_("Sent as a public reply with each resolution."),
+    )
