@@ -376,3 +376,46 @@ def test_bulk_resolve_with_a_message(client, agent, customer, accepted):
     assert accepted.status == Status.RESOLVED
     assert [c.body for c in public_comments(accepted)] == ["Fixed in 4.2."]
     assert not public_comments(new).exists()
+
+
+# --- the triage dashboard --------------------------------------------------------------
+
+
+def tile(page: str, name: str) -> str:
+    return page.split(f'class="triage-{name}')[1].split("</li>")[0]
+
+
+def test_the_admin_index_is_a_triage_dashboard_that_refreshes_itself(
+    client, agent, customer, django_assert_max_num_queries
+):
+    urgent = factories.TicketFactory(requester=customer, priority=Priority.URGENT)
+    mine = factories.TicketFactory(requester=customer)
+    services.ticket_accept(ticket=mine, actor=agent)
+    waiting = factories.TicketFactory(requester=customer)
+    services.ticket_accept(ticket=waiting, actor=agent)
+    services.ticket_request_info(ticket=waiting, actor=agent, message="Logs?")
+    client.force_login(agent)
+    page = client.get("/admin/").content.decode()
+
+    assert '<meta http-equiv="refresh" content="60">' in page
+    assert '<strong class="count">1</strong>' in tile(page, "unassigned")
+    assert '<strong class="count">1</strong>' in tile(page, "urgent_new")
+    assert '<strong class="count">2</strong>' in tile(page, "mine")
+    assert '<strong class="count">1</strong>' in tile(page, "waiting")
+    assert '<strong class="count">0</strong>' in tile(page, "breached")
+    assert 'href="/admin/tickets/ticket/?queue=urgent_new"' in page
+    listed = client.get("/admin/tickets/ticket/?queue=urgent_new").content.decode()
+    assert urgent.number in listed and mine.number not in listed
+
+    for _ in range(20):
+        factories.TicketFactory(requester=customer)
+    with django_assert_max_num_queries(30) as counted:
+        client.get("/admin/")
+    counts = [q["sql"] for q in counted.captured_queries if "COUNT(" in q["sql"]]
+    assert len(counts) == 7  # one per tile, whatever the number of tickets
+
+
+def test_customers_never_reach_the_dashboard(client, customer):
+    client.force_login(customer)
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "triage-counts" not in response.content.decode()

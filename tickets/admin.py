@@ -50,17 +50,6 @@ from tickets.models import (
     Ticket,
 )
 
-QUEUES = (
-    ("mine", _("My open tickets")),
-    ("unassigned", _("Unassigned")),
-    ("breaching_soon", _("Breaching within the hour")),
-    ("waiting", _("Waiting for the customer")),
-    ("flagged", _("Flagged for review")),
-    ("open", _("All open")),
-    ("urgent_new", _("Urgent, not accepted yet")),
-    ("breached", _("Breached")),
-)
-
 
 class QueueFilter(admin.SimpleListFilter):
     """The staff's saved views (queues): one click from the list and the dashboard."""
@@ -69,7 +58,7 @@ class QueueFilter(admin.SimpleListFilter):
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        return QUEUES
+        return selectors.QUEUES
 
     def queryset(self, request, queryset):
         if not self.value():

@@ -3,6 +3,7 @@
 import datetime
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from moderation.selectors import has_open_flag
@@ -131,6 +132,18 @@ def live_deadline_between(start, end) -> Q:
 
 
 BREACHING_SOON = datetime.timedelta(hours=1)
+
+# name, label: the saved views of the ticket list (``?queue=``) and the dashboard's tiles.
+QUEUES = (
+    ("mine", _("My open tickets")),
+    ("unassigned", _("Unassigned")),
+    ("breaching_soon", _("Breaching within the hour")),
+    ("waiting", _("Waiting for the customer")),
+    ("flagged", _("Flagged for review")),
+    ("open", _("All open")),
+    ("urgent_new", _("Urgent, not accepted yet")),
+    ("breached", _("Breached")),
+)
 
 
 def queue_condition(name: str, *, user: User, now: datetime.datetime) -> Q | None:
