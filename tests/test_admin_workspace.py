@@ -419,3 +419,14 @@ def test_customers_never_reach_the_dashboard(client, customer):
     client.force_login(customer)
     response = client.get("/admin/")
     assert response.status_code == 302 and "triage-counts" not in response.content.decode()
+
+
+# --- accessibility ---------------------------------------------------------------------
+
+
+def test_the_search_box_has_a_label_in_words(client, agent):
+    client.force_login(agent)
+    page = client.get(LIST).content.decode()
+    label = page.split('<label for="searchbar">')[1].split("</label>")[0]
+    assert 'alt=""' in label
+    assert '<span class="visually-hidden">Search tickets</span>' in label
