@@ -8,7 +8,15 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 # The triage dashboard's counts, in the order shown (names of ``tickets.admin.QUEUES``).
-DASHBOARD = ("unassigned", "urgent_new", "breaching_soon", "breached", "waiting", "flagged", "mine")
+DASHBOARD = (
+    "unassigned",
+    "urgent_new",
+    "breaching_soon",
+    "breached",
+    "waiting_long",
+    "flagged",
+    "mine",
+)
 DASHBOARD_REFRESH_SECONDS = 60
 
 # The order of the staff menu: what a support engineer opens first, then the rest.

@@ -401,7 +401,7 @@ def test_the_admin_index_is_a_triage_dashboard_that_refreshes_itself(
     assert '<strong class="count">1</strong>' in tile(page, "unassigned")
     assert '<strong class="count">1</strong>' in tile(page, "urgent_new")
     assert '<strong class="count">2</strong>' in tile(page, "mine")
-    assert '<strong class="count">1</strong>' in tile(page, "waiting")
+    assert '<strong class="count">0</strong>' in tile(page, "waiting_long")
     assert '<strong class="count">0</strong>' in tile(page, "breached")
     assert 'href="/admin/tickets/ticket/?queue=urgent_new"' in page
     listed = client.get("/admin/tickets/ticket/?queue=urgent_new").content.decode()
@@ -413,6 +413,25 @@ def test_the_admin_index_is_a_triage_dashboard_that_refreshes_itself(
         client.get("/admin/")
     counts = [q["sql"] for q in counted.captured_queries if "COUNT(" in q["sql"]]
     assert len(counts) == 7  # one per tile, whatever the number of tickets
+
+
+def test_waiting_for_the_customer_over_3_business_days(client, agent, customer):
+    with time_machine.travel(msk(2026, 11, 30, 11, 0), tick=False):  # a Monday
+        ticket = factories.TicketFactory(requester=customer)
+        services.ticket_accept(ticket=ticket, actor=agent)
+        services.ticket_request_info(ticket=ticket, actor=agent, message="Logs?")
+    client.force_login(agent)
+    # Mon 11-19, Tue, Wed 10-18: 25 business hours of the 27 of three days.
+    with time_machine.travel(msk(2026, 12, 2, 18, 0), tick=False):
+        assert '<strong class="count">0</strong>' in tile(
+            client.get("/admin/").content.decode(), "waiting_long"
+        )
+    with time_machine.travel(msk(2026, 12, 3, 12, 0), tick=False):  # 28 hours
+        assert '<strong class="count">1</strong>' in tile(
+            client.get("/admin/").content.decode(), "waiting_long"
+        )
+        listed = client.get("/admin/tickets/ticket/?queue=waiting_long").content.decode()
+        assert ticket.number in listed
 
 
 def test_customers_never_reach_the_dashboard(client, customer):

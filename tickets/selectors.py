@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from moderation.selectors import has_open_flag
+from sla.services import current_calendar
 from tickets.models import (
     CUSTOMER_TURN_STATUSES,
     LIVE_CLOCK,
@@ -132,6 +133,22 @@ def live_deadline_between(start, end) -> Q:
 
 
 BREACHING_SOON = datetime.timedelta(hours=1)
+WAITING_LONG_BUSINESS_DAYS = 3
+
+
+def business_days_before(now: datetime.datetime, days: int) -> datetime.datetime:
+    """The latest moment from which ``days`` standard business days (of the site's
+    calendar) have passed by ``now``: a bisection on ``between``, a few µs a step."""
+    calendar = current_calendar()
+    need = calendar.standard_day * days
+    early, late = now - datetime.timedelta(days=7 * days + 60), now
+    while late - early > datetime.timedelta(seconds=1):
+        middle = early + (late - early) / 2
+        if calendar.between(middle, now) >= need:
+            early = middle
+        else:
+            late = middle
+    return early
 
 # name, label: the saved views of the ticket list (``?queue=``) and the dashboard's tiles.
 QUEUES = (
@@ -139,6 +156,7 @@ QUEUES = (
     ("unassigned", _("Unassigned")),
     ("breaching_soon", _("Breaching within the hour")),
     ("waiting", _("Waiting for the customer")),
+    ("waiting_long", _("Waiting for the customer over 3 business days")),
     ("flagged", _("Flagged for review")),
     ("open", _("All open")),
     ("urgent_new", _("Urgent, not accepted yet")),
@@ -156,6 +174,10 @@ def queue_condition(name: str, *, user: User, now: datetime.datetime) -> Q | Non
         "breaching_soon": lambda: live_deadline_between(now, now + BREACHING_SOON),
         "breached": lambda: sla_state_is("breached"),
         "waiting": lambda: Q(status=Status.WAITING_FOR_CUSTOMER),
+        "waiting_long": lambda: Q(
+            status=Status.WAITING_FOR_CUSTOMER,
+            waiting_since__lte=business_days_before(now, WAITING_LONG_BUSINESS_DAYS),
+        ),
         "flagged": lambda: Q(has_open_flag()),
         "open": lambda: open_,
     }
