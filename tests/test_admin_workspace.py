@@ -449,3 +449,22 @@ def test_the_search_box_has_a_label_in_words(client, agent):
     label = page.split('<label for="searchbar">')[1].split("</label>")[0]
     assert 'alt=""' in label
     assert '<span class="visually-hidden">Search tickets</span>' in label
+
+
+def test_bulk_reject_with_a_preset_in_each_customers_language(client, agent, customer):
+    russian = factories.CustomerFactory(organisation=customer.organisation, language="ru")
+    first = factories.TicketFactory(requester=customer)
+    second = factories.TicketFactory(requester=russian)
+    client.force_login(agent)
+    page = bulk(client, "bulk_reject", [first, second], apply="1", preset="", reason="")
+    assert "Write the reason or choose a standard one." in page.content.decode()
+
+    response = bulk(
+        client, "bulk_reject", [first, second], apply="1", preset="out_of_scope", reason=""
+    )
+    assert f"Changed: {first.number}, {second.number}." in messages_of(response)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == second.status == Status.REJECTED
+    assert first.reject_reason and second.reject_reason
+    assert first.reject_reason != second.reject_reason  # English and Russian

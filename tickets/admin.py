@@ -33,6 +33,7 @@ from sla.display import deadline_text, live_deadline, time_left_text
 from tickets import search, selectors, services
 from tickets.admin_forms import (
     BulkPriorityForm,
+    BulkRejectForm,
     BulkResolveForm,
     MarkDuplicateForm,
     RejectForm,
@@ -226,7 +227,13 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     readonly_fields = SUMMARY_FIELDS
-    actions = ("bulk_assign_to_me", "bulk_accept", "bulk_change_priority", "bulk_resolve")
+    actions = (
+        "bulk_assign_to_me",
+        "bulk_accept",
+        "bulk_change_priority",
+        "bulk_resolve",
+        "bulk_reject",
+    )
 
     # --- permissions: by role, not Django model permissions ---------------------------
 
@@ -398,6 +405,23 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
             queryset,
             lambda ticket: services.ticket_resolve(
                 ticket=ticket, actor=request.user, message=message
+            ),
+        )
+        return None
+
+    @admin.action(description=_("Reject…"))
+    def bulk_reject(self, request, queryset):
+        form = BulkRejectForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return self._bulk_form(request, queryset, form, "bulk_reject")
+        self._bulk(
+            request,
+            queryset.select_related("requester"),
+            lambda ticket: services.ticket_reject(
+                ticket=ticket,
+                actor=request.user,
+                reason=form.reason_for(ticket),
+                preset=form.cleaned_data["preset"],
             ),
         )
         return None

@@ -576,3 +576,32 @@ class BulkResolveForm(forms.Form):
         required=False,
         help_text=_("Sent as a public reply with each resolution."),
     )
+
+
+class BulkRejectForm(forms.Form):
+    preset = forms.ChoiceField(
+        label=_("Standard reason"), choices=KEEP + RejectPreset.choices, required=False
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_(
+            "Each customer sees the standard text in their language, then what you write "
+            "here. Required unless a standard reason is chosen."
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("preset") or (data.get("reason") or "").strip()):
+            self.add_error("reason", _("Write the reason or choose a standard one."))
+        return data
+
+    def reason_for(self, ticket: Ticket) -> str:
+        """The reason one ticket's customer sees, in their language."""
+        return rejection_reason(
+            preset=self.cleaned_data["preset"],
+            extra=self.cleaned_data["reason"],
+            language=ticket.requester.language,
+        )
