@@ -12,13 +12,16 @@ from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, DateTimeField, F, Q, When
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import render
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
-from django_fsm.admin import FSMAdminMixin
+from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
 
 from accounts.admin import ManagedByManagersMixin, is_contractor_staff
 from accounts.models import Organisation
@@ -29,6 +32,9 @@ from sla import services as sla_services
 from sla.display import deadline_text, live_deadline, time_left_text
 from tickets import search, selectors, services
 from tickets.admin_forms import (
+    BulkPriorityForm,
+    BulkRejectForm,
+    BulkResolveForm,
     MarkDuplicateForm,
     RejectForm,
     RequestInfoForm,
@@ -40,11 +46,28 @@ from tickets.models import (
     LIVE_CLOCK,
     LIVE_DEADLINE_FIELDS,
     OPEN_STATUSES,
-    LiveClock,
     RulesPage,
     SlaState,
     Ticket,
 )
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """The staff's saved views (queues): one click from the list and the dashboard."""
+
+    title = _("view")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return selectors.QUEUES
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        condition = selectors.queue_condition(
+            self.value(), user=request.user, now=timezone.now()
+        )
+        return queryset if condition is None else queryset.filter(condition)
 
 
 class AssignmentFilter(admin.SimpleListFilter):
@@ -77,10 +100,6 @@ class OpenFilter(admin.SimpleListFilter):
         return queryset
 
 
-def statuses_of(*clocks) -> list[str]:
-    return [status for status, clock in LIVE_CLOCK.items() if clock in clocks]
-
-
 class SlaFilter(admin.SimpleListFilter):
     title = _("SLA")
     parameter_name = "sla"
@@ -94,23 +113,15 @@ class SlaFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        # The clock that matters in each state (LIVE_CLOCK): reaction while new, else the
-        # resolution clock, paused or running.
-        reaction = Q(status__in=statuses_of(LiveClock.REACTION))
-        resolution = Q(status__in=statuses_of(LiveClock.RESOLUTION, LiveClock.PAUSED))
         states = {
             "at_risk": [SlaState.AT_RISK],
             "breached": [SlaState.BREACHED],
             "paused": [SlaState.PAUSED],
             "on_track": [SlaState.RUNNING],
-        }.get(value)
+        }.get(self.value())
         if not states:
             return queryset
-        return queryset.filter(
-            (reaction & Q(reaction_state__in=states))
-            | (resolution & Q(resolution_state__in=states))
-        )
+        return queryset.filter(selectors.sla_state_is(*states))
 
 
 class FlaggedFilter(admin.SimpleListFilter):
@@ -182,19 +193,19 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
     change_form_template = "admin/tickets/ticket/change_form.html"
     fsm_transition_form_template = "admin/tickets/ticket/transition_form.html"
 
+    # Fits 1280 px: the number with the subject (and the review flag) in one column.
     list_display = (
-        "number",
-        "subject",
+        "ticket",
         "organisation",
-        "type",
         "priority",
         "status",
         "assignee",
-        "age",
         "sla_left",
-        "flagged",
+        "age",
     )
+    list_display_links = ("ticket",)
     list_filter = (
+        QueueFilter,
         AssignmentFilter,
         OpenFilter,
         FlaggedFilter,
@@ -209,13 +220,20 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
     # Searched by get_search_results (the search document and the number's index).
     search_fields = ("subject",)
     search_help_text = _("Words, a ticket number or an organisation's name")
-    ordering = ("-created_at", "-id")
+    ordering = ("-created_at", "-id")  # see get_ordering
     list_per_page = 50
     # One count of the filtered list, estimated past EXACT_COUNT_LIMIT; not a second one
     # of the whole table.
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     readonly_fields = SUMMARY_FIELDS
+    actions = (
+        "bulk_assign_to_me",
+        "bulk_accept",
+        "bulk_change_priority",
+        "bulk_resolve",
+        "bulk_reject",
+    )
 
     # --- permissions: by role, not Django model permissions ---------------------------
 
@@ -243,6 +261,11 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
             .annotate(flag_words=moderation_selectors.open_flag_words())
             .order_by(*self.get_ordering(request))
         )
+
+    def get_ordering(self, request):
+        """The most urgent live deadline first (reaction while new, resolution in
+        progress); tickets without one (paused, finished) after them, newest first."""
+        return (F("sla_deadline").asc(nulls_last=True), *self.ordering)
 
     def get_search_results(self, request, queryset, search_term):
         """The portal's search (words as a search engine reads them, or a number), or
@@ -295,15 +318,23 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
             ((label, when, state, SlaState(state).label) for label, when, state in rows),
         )
 
-    @admin.display(description=_("flagged"))
-    def flagged(self, obj: Ticket):
+    @admin.display(description=_("ticket"), ordering="number")
+    def ticket(self, obj: Ticket):
         words = getattr(obj, "flag_words", None)
-        if not words:
-            return ""
+        flag = (
+            format_html(
+                ' <span class="flagged" title="{}">⚑ {}</span>',
+                _("Flagged for review"),
+                ", ".join(words),
+            )
+            if words
+            else ""
+        )
         return format_html(
-            '<span class="flagged" title="{}">⚑ {}</span>',
-            _("Flagged for review"),
-            ", ".join(words),
+            '<span class="ticket-number">{}</span> <span class="ticket-subject">{}</span>{}',
+            obj.number,
+            obj.subject,
+            flag,
         )
 
     @admin.display(description=_("review"))
@@ -328,6 +359,107 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
     def description(self, obj: Ticket):
         return render_markdown(obj.body)
 
+    # --- bulk actions: the same services, one transaction per ticket -------------------
+
+    @admin.action(description=_("Assign to me"))
+    def bulk_assign_to_me(self, request, queryset):
+        self._bulk(
+            request,
+            queryset,
+            lambda ticket: services.ticket_assign(
+                ticket=ticket, actor=request.user, assignee=request.user
+            ),
+        )
+
+    @admin.action(description=_("Accept"))
+    def bulk_accept(self, request, queryset):
+        self._bulk(
+            request,
+            queryset,
+            lambda ticket: services.ticket_accept(ticket=ticket, actor=request.user),
+        )
+
+    @admin.action(description=_("Change priority…"))
+    def bulk_change_priority(self, request, queryset):
+        form = BulkPriorityForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return self._bulk_form(request, queryset, form, "bulk_change_priority")
+        data = form.cleaned_data
+        self._bulk(
+            request,
+            queryset,
+            lambda ticket: services.ticket_change_priority(
+                ticket=ticket, actor=request.user, priority=data["priority"], reason=data["reason"]
+            ),
+        )
+        return None
+
+    @admin.action(description=_("Resolve…"))
+    def bulk_resolve(self, request, queryset):
+        form = BulkResolveForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return self._bulk_form(request, queryset, form, "bulk_resolve")
+        message = form.cleaned_data["message"]
+        self._bulk(
+            request,
+            queryset,
+            lambda ticket: services.ticket_resolve(
+                ticket=ticket, actor=request.user, message=message
+            ),
+        )
+        return None
+
+    @admin.action(description=_("Reject…"))
+    def bulk_reject(self, request, queryset):
+        form = BulkRejectForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return self._bulk_form(request, queryset, form, "bulk_reject")
+        self._bulk(
+            request,
+            queryset.select_related("requester"),
+            lambda ticket: services.ticket_reject(
+                ticket=ticket,
+                actor=request.user,
+                reason=form.reason_for(ticket),
+                preset=form.cleaned_data["preset"],
+            ),
+        )
+        return None
+
+    def _bulk_form(self, request, queryset, form, action: str):
+        context = self.admin_site.each_context(request) | {
+            "opts": self.opts,
+            "title": self.get_actions(request)[action][2],
+            "action": action,
+            "form": form,
+            "tickets": list(queryset.order_by("number")),
+        }
+        return TemplateResponse(request, "admin/tickets/ticket/bulk_form.html", context)
+
+    def _bulk(self, request, queryset, act) -> None:
+        """Act on each ticket in its own transaction (the service's); then say which
+        tickets were changed and which were refused, and why."""
+        changed, refused = [], []
+        for ticket in queryset.order_by("number"):
+            try:
+                act(ticket)
+            except services.ActionRefused as exc:
+                refused.append((ticket.number, exc.message))
+            except ValidationError as exc:
+                refused.append((ticket.number, " ".join(exc.messages)))
+            else:
+                changed.append(ticket.number)
+        if changed:
+            self.message_user(
+                request, _("Changed: %(numbers)s.") % {"numbers": ", ".join(changed)}
+            )
+        for number, why in refused:
+            self.message_user(
+                request,
+                _("Not changed: %(number)s: %(why)s") % {"number": number, "why": why},
+                messages.WARNING,
+            )
+
     # --- forms ------------------------------------------------------------------------
 
     def get_fieldsets(self, request, obj=None):
@@ -349,12 +481,26 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = TicketChangeForm if obj is not None else TicketAddForm
         form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"actor": request.user})
+        attrs = {"actor": request.user}
+        if obj is not None and request.method == "POST":
+            attrs["transition"] = request.POST.get(self.fsm_post_param, "")
+        return type(form.__name__, (form,), attrs)
 
     def save_model(self, request, obj, form, change):
         # The form's services have written everything already; a Ticket is never saved here.
         for text in form.done:
             self.message_user(request, text, messages.SUCCESS)
+        request.ticket_transition_fired = form.fired
+        request.ticket_submit_repeated = form.repeated
+        if form.repeated:
+            self.message_user(
+                request, _("This was sent already; here is the result."), messages.INFO
+            )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(request, "ticket_submit_repeated", ""):
+            return HttpResponseRedirect(request.ticket_submit_repeated)
+        return super().response_add(request, obj, post_url_continue)
 
     def response_post_save_add(self, request, obj):
         return HttpResponseRedirect(self._ticket_url(request, obj))
@@ -384,6 +530,8 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
         }
 
     def response_change(self, request, obj):
+        if getattr(request, "ticket_submit_repeated", ""):
+            return HttpResponseRedirect(self._ticket_url(request, obj))
         transition = request.POST.get(self.fsm_post_param)
         if transition:
             return self._response_transition(request, obj, transition)
@@ -392,15 +540,26 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
         return super().response_change(request, obj)
 
     def _response_transition(self, request, obj: Ticket, name: str):
-        """Act on the state the agent saw: a change in between is reported, not overridden."""
+        """The status button pressed on the ticket page. The form checked that nobody
+        changed the ticket since the page was shown (and fired the transition itself when
+        the typed reply is its message); a transition that needs more goes to its form
+        page, carrying the status the agent saw."""
         if name not in services.TRANSITION_SERVICES:
             raise Http404
-        try:
-            services.check_unchanged(obj, request.POST.get("expected_status"))
-        except services.ActionRefused as exc:
-            self.message_user(request, exc.message, messages.ERROR)
+        expected = request.POST.get("expected_status", "")
+        if getattr(request, "ticket_transition_fired", ""):
             return HttpResponseRedirect(self._ticket_url(request, obj))
-        return super().response_change(request, obj)
+        transition = self._get_fsm_transition_by_name(obj=obj, transition_name=name)
+        if self.get_fsm_transition_form(transition):
+            url = reverse(
+                "admin:tickets_ticket_transition",
+                kwargs={"object_id": obj.pk, "transition_name": name},
+            )
+            return HttpResponseRedirect(f"{url}?{urlencode({'expected_status': expected})}")
+        self._apply_fsm_transition(
+            obj=obj, transition_name=name, request=request, kwargs={"expected_status": expected}
+        )
+        return HttpResponseRedirect(self._ticket_url(request, obj))
 
     def _ticket_url(self, request, obj: Ticket) -> str:
         url = reverse("admin:tickets_ticket_change", args=[obj.pk])
@@ -417,15 +576,59 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
         return transition.custom.get("help_text") or ""
 
     def fsm_transition_view(self, request, object_id, transition_name, **kwargs):
+        """The second step of a transition that needs input (a message, a reason, the
+        original). It acts on the status the agent saw on the ticket page (carried in
+        ``?expected_status=``): a change since is refused with the typed text kept and
+        the form armed with the status now, so one more click sends it."""
         if transition_name not in services.TRANSITION_SERVICES:
             raise Http404
         obj = self.get_object(request, unquote(object_id))
-        if obj is not None and not self.has_change_permission(request, obj):
+        if obj is None:
+            raise Http404
+        if not self.has_change_permission(request, obj):
             raise PermissionDenied
-        return super().fsm_transition_view(request, object_id, transition_name, **kwargs)
+        transition = self._get_fsm_transition_by_name(obj=obj, transition_name=transition_name)
+        if not transition.has_perm(obj, user=request.user):
+            self.message_user(request, _("You may not do that with this ticket."), messages.ERROR)
+            return HttpResponseRedirect(self._ticket_url(request, obj))
+        form_class = self.get_fsm_transition_form(transition)
+        if form_class is None:
+            return HttpResponseBadRequest()
+        if request.method == "POST":
+            form = form_class(data=request.POST, instance=obj)
+            if form.is_valid():
+                refusal = self._fire(obj, transition_name, request, form.cleaned_data)
+                if refusal is None:
+                    return HttpResponseRedirect(self._ticket_url(request, obj))
+                if refusal.code == "concurrent":
+                    form.rearm()
+                    self.message_user(
+                        request,
+                        _("Your text is kept below: look at the ticket, then send it again."),
+                        messages.WARNING,
+                    )
+        else:
+            seen = request.GET.get("expected_status") or obj.status
+            form = form_class(instance=obj, initial={"expected_status": seen})
+        context = self.admin_site.each_context(request) | {
+            "opts": self.opts,
+            "original": obj,
+            "transition": FSMTransitionContext(
+                name=transition_name,
+                label=self.get_fsm_label(transition),
+                help_text=self.get_help_text(transition),
+            ),
+            "transition_form": form,
+        }
+        return render(request, self.fsm_transition_form_template, context)
 
     def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None) -> bool:
-        params = dict(kwargs or {})
+        return self._fire(obj, transition_name, request, kwargs) is None
+
+    def _fire(self, obj, transition_name, request, params) -> services.ActionRefused | None:
+        """Fire the transition's service on the status the agent saw; the refusal, if any,
+        is told to the agent and returned."""
+        params = dict(params or {})
         expected = params.pop("expected_status", "")
         service = services.TRANSITION_SERVICES[transition_name]
         try:
@@ -433,13 +636,13 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
             service(ticket=obj, actor=request.user, **params)
         except services.ActionRefused as exc:
             self.message_user(request, exc.message, messages.ERROR)
-            return False
+            return exc
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
-            return False
+            return services.ActionRefused(" ".join(exc.messages), code="invalid")
         # The service has given ``obj`` the saved state.
         self.message_user(request, self._transition_done(obj), messages.SUCCESS)
-        return True
+        return None
 
     @staticmethod
     def _transition_done(ticket: Ticket) -> str:
@@ -481,7 +684,7 @@ CHANGE_FIELDSETS = (
                 "sla_summary",
                 "reject_reason",
                 "description",
-                "expected_status",
+                ("expected_status", "submit_token"),
             )
         },
     ),

@@ -11,16 +11,23 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.utils import flatatt
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CONTRACTOR_ROLES, CUSTOMER_ROLES, Organisation, User
+from core.submit import SubmitTokenField, new_token, submit_once
 from moderation.presets import RejectPreset, rejection_reason
 from tickets import selectors, services
 from tickets.fields import MultipleFileField, attachment_help
 from tickets.models import Channel, LinkKind, Priority, Ticket, TicketLink, TicketType
 
 KEEP = [("", "---------")]
+
+# Transitions that need a message, and the argument of their service it goes in: on the
+# ticket page the typed public reply is that message (posted once, as the transition's
+# comment or reason), and the second form page asks for it only when the reply is empty.
+REPLY_AS_MESSAGE = {"request_info": "message", "resolve": "message", "reject": "reason"}
 
 
 def _number_placeholder() -> dict:
@@ -66,9 +73,16 @@ class ServiceForm(forms.ModelForm):
     The admin decides whether a form is valid before it calls ``save_model``, so the
     services run at the end of validation, where a refusal can still become a field
     error. All of one submission's actions share a savepoint: all or nothing.
+
+    A form with a ``submit_token`` field carries a one-time submit token
+    (``core.submit``): a second post of the same page (a double click, a resend) does
+    nothing again and is sent to the result of the first (``repeated``). A refused
+    submission leaves its token free.
     """
 
     actor: User | None = None  # set per request by TicketAdmin.get_form
+    fired = ""  # the transition the submission fired, if any
+    repeated = ""  # the result URL of an earlier post with the same token
 
     class Meta:
         model = Ticket
@@ -77,19 +91,43 @@ class ServiceForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.done: list[str] = []
+        self.conflict = False  # a change by someone else refused the submission
+        if "submit_token" in self.fields:
+            self.fields["submit_token"].initial = new_token()
 
     def _post_clean(self):
         # No model validation here: the services hold the rules of the ticket.
         if self._errors:
             return
         with transaction.atomic():
-            self.perform()
+            url, first = submit_once(
+                user=self.actor,
+                token=self.cleaned_data.get("submit_token", ""),
+                action=self._submit,
+            )
             if self._errors:
                 transaction.set_rollback(True)
+        if not first:
+            self.repeated = url
         if self._errors:
             self.done = []
+            self.fired = ""
             if self.instance.pk:
                 self.instance.refresh_from_db()
+            if self.conflict and "expected_status" in self.fields:
+                self.rearm()
+
+    def rearm(self) -> None:
+        """After a refusal for a change in between: the page shows the ticket as it is
+        now and the typed text, and one more click acts on the state now shown."""
+        self.data = self.data.copy()
+        self.data["expected_status"] = self.instance.status
+
+    def _submit(self) -> str:
+        self.perform()
+        if self._errors or not self.instance.pk:
+            return ""
+        return reverse("admin:tickets_ticket_change", args=[self.instance.pk])
 
     def perform(self) -> None:
         """Call the services with the cleaned data; subclasses say which."""
@@ -100,6 +138,7 @@ class ServiceForm(forms.ModelForm):
         try:
             yield
         except services.ActionRefused as exc:
+            self.conflict = self.conflict or exc.code == "concurrent"
             self.add_error((by_code or {}).get(exc.code, field), exc.message)
         except ValidationError as exc:
             self.add_error(files_field or field, exc.messages)
@@ -180,7 +219,10 @@ class TicketAddForm(ServiceForm):
 class TicketChangeForm(ServiceForm):
     """The triage page: every field is an action handed to a service."""
 
+    transition: str = ""  # the status button pressed, set per request by TicketAdmin
+
     expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
+    submit_token = SubmitTokenField()
     assign_to = StaffChoiceField(
         label=_("Assignee"),
         queryset=User.objects.none(),
@@ -284,12 +326,30 @@ class TicketChangeForm(ServiceForm):
         if data.get(given) and not data.get(partner) and partner not in self._errors:
             self.add_error(partner, message)
 
+    @property
+    def reply_is_message(self) -> bool:
+        """The pressed status button takes the typed reply as its message."""
+        return self.transition in REPLY_AS_MESSAGE and bool(
+            (self.data.get("reply") or "").strip()
+        )
+
     def perform(self) -> None:
         data = self.cleaned_data
+        if self.transition:
+            # Act on the state the agent saw, before anything of this submission is done.
+            with self.refusals(None):
+                services.check_unchanged(self.instance, data["expected_status"])
+            if self._errors:
+                return
         self._change_type(data)
         self._change_priority(data)
         self._assign(data)
-        self._comment(data, field="reply", internal=False, done=_("Reply sent to the customer."))
+        if self.reply_is_message:
+            self._fire_with_reply(data)
+        else:
+            self._comment(
+                data, field="reply", internal=False, done=_("Reply sent to the customer.")
+            )
         self._comment(data, field="note", internal=True, done=_("Internal note added."))
         self._link(data)
         self._unlink(data)
@@ -351,6 +411,25 @@ class TicketChangeForm(ServiceForm):
             )
             self.done.append(done)
 
+    def _fire_with_reply(self, data) -> None:
+        """The status change with the typed reply as its message: one comment, one mail."""
+        if data["reply_files"]:
+            self.add_error(
+                "reply_files",
+                _("A status change takes text only: send the files with a plain reply."),
+            )
+            return
+        name = self.transition
+        with self.refusals("reply"):
+            services.TRANSITION_SERVICES[name](
+                ticket=self.instance, actor=self.actor, **{REPLY_AS_MESSAGE[name]: data["reply"]}
+            )
+            self.fired = name
+            self.done.append(
+                _("%(number)s is now “%(status)s”.")
+                % {"number": self.instance.number, "status": self.instance.get_status_display()}
+            )
+
     def _link(self, data) -> None:
         if not (data["link_kind"] and data["link_ticket"]):
             return
@@ -388,11 +467,18 @@ class TransitionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The status of the page the agent pressed the button on (the first step), carried
+        # as the form's initial; else the status now.
         self.fields["expected_status"].initial = self.instance.status
 
     def _post_clean(self):
         # The service validates and writes the ticket, not this form.
         pass
+
+    def rearm(self) -> None:
+        """Refused for a change in between: keep what was typed, act on the state now."""
+        self.data = self.data.copy()
+        self.data["expected_status"] = self.instance.status
 
 
 class RequestInfoForm(TransitionForm):
@@ -469,3 +555,53 @@ class MarkDuplicateForm(TransitionForm):
                 code="not_found",
             )
         return original
+
+
+# --- bulk actions: what a change of several tickets needs, once for all ---------------
+
+
+class BulkPriorityForm(forms.Form):
+    priority = forms.TypedChoiceField(label=_("New priority"), choices=Priority.choices, coerce=int)
+    reason = forms.CharField(
+        label=_("Reason for the priority change"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One reason for all; kept in each history and e-mailed to each customer."),
+    )
+
+
+class BulkResolveForm(forms.Form):
+    message = forms.CharField(
+        label=_("Solution (optional)"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        help_text=_("Sent as a public reply with each resolution."),
+    )
+
+
+class BulkRejectForm(forms.Form):
+    preset = forms.ChoiceField(
+        label=_("Standard reason"), choices=KEEP + RejectPreset.choices, required=False
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_(
+            "Each customer sees the standard text in their language, then what you write "
+            "here. Required unless a standard reason is chosen."
+        ),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("preset") or (data.get("reason") or "").strip()):
+            self.add_error("reason", _("Write the reason or choose a standard one."))
+        return data
+
+    def reason_for(self, ticket: Ticket) -> str:
+        """The reason one ticket's customer sees, in their language."""
+        return rejection_reason(
+            preset=self.cleaned_data["preset"],
+            extra=self.cleaned_data["reason"],
+            language=ticket.requester.language,
+        )

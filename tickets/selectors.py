@@ -1,13 +1,22 @@
 """Reads that more than one view needs; every one of them is scoped to the user."""
 
+import datetime
+
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from moderation.selectors import has_open_flag
+from sla.services import current_calendar
 from tickets.models import (
     CUSTOMER_TURN_STATUSES,
+    LIVE_CLOCK,
+    LIVE_DEADLINE_FIELDS,
+    LIVE_SLA_STATES,
     OPEN_STATUSES,
     Attachment,
     Comment,
+    LiveClock,
     Priority,
     Status,
     Ticket,
@@ -90,3 +99,87 @@ def urgent_not_accepted() -> QuerySet[Ticket]:
         .only("number", "subject", "status", "priority", "created_at", "organisation__name")
         .order_by("created_at")
     )
+
+
+# --- the staff queues: the ticket list's saved views and the triage dashboard's counts --
+# Each is a condition on stored, indexed columns (status, assignee, the SLA states and
+# deadlines of the live clock: ``LIVE_CLOCK``), so a count is an index scan.
+
+
+def sla_state_is(*states: str) -> Q:
+    """The live clock (reaction while new, else resolution, running or paused) is in
+    one of these SLA states."""
+    def statuses(*clocks):
+        return [status for status, clock in LIVE_CLOCK.items() if clock in clocks]
+
+    return Q(status__in=statuses(LiveClock.REACTION), reaction_state__in=states) | Q(
+        status__in=statuses(LiveClock.RESOLUTION, LiveClock.PAUSED), resolution_state__in=states
+    )
+
+
+def live_deadline_between(start, end) -> Q:
+    """A running live clock falls due in [start, end): not breached yet, soon will be."""
+    condition = Q(pk__in=[])
+    for status, clock in LIVE_CLOCK.items():
+        field = LIVE_DEADLINE_FIELDS.get(clock)
+        if field is None:
+            continue
+        state = field.replace("_due", "_state")
+        condition |= Q(
+            status=status,
+            **{f"{state}__in": LIVE_SLA_STATES, f"{field}__gte": start, f"{field}__lt": end},
+        )
+    return condition
+
+
+BREACHING_SOON = datetime.timedelta(hours=1)
+WAITING_LONG_BUSINESS_DAYS = 3
+
+
+def business_days_before(now: datetime.datetime, days: int) -> datetime.datetime:
+    """The latest moment from which ``days`` standard business days (of the site's
+    calendar) have passed by ``now``: a bisection on ``between``, a few µs a step."""
+    calendar = current_calendar()
+    need = calendar.standard_day * days
+    early, late = now - datetime.timedelta(days=7 * days + 60), now
+    while late - early > datetime.timedelta(seconds=1):
+        middle = early + (late - early) / 2
+        if calendar.between(middle, now) >= need:
+            early = middle
+        else:
+            late = middle
+    return early
+
+# name, label: the saved views of the ticket list (``?queue=``) and the dashboard's tiles.
+QUEUES = (
+    ("mine", _("My open tickets")),
+    ("unassigned", _("Unassigned")),
+    ("breaching_soon", _("Breaching within the hour")),
+    ("waiting", _("Waiting for the customer")),
+    ("waiting_long", _("Waiting for the customer over 3 business days")),
+    ("flagged", _("Flagged for review")),
+    ("open", _("All open")),
+    ("urgent_new", _("Urgent, not accepted yet")),
+    ("breached", _("Breached")),
+)
+
+
+def queue_condition(name: str, *, user: User, now: datetime.datetime) -> Q | None:
+    """The condition of one staff queue, or None for an unknown name."""
+    open_ = Q(status__in=OPEN_STATUSES)
+    conditions = {
+        "mine": lambda: open_ & Q(assignee=user),
+        "unassigned": lambda: open_ & Q(assignee__isnull=True),
+        "urgent_new": lambda: Q(status=Status.NEW, priority=Priority.URGENT),
+        "breaching_soon": lambda: live_deadline_between(now, now + BREACHING_SOON),
+        "breached": lambda: sla_state_is("breached"),
+        "waiting": lambda: Q(status=Status.WAITING_FOR_CUSTOMER),
+        "waiting_long": lambda: Q(
+            status=Status.WAITING_FOR_CUSTOMER,
+            waiting_since__lte=business_days_before(now, WAITING_LONG_BUSINESS_DAYS),
+        ),
+        "flagged": lambda: Q(has_open_flag()),
+        "open": lambda: open_,
+    }
+    build = conditions.get(name)
+    return build() if build else None
