@@ -582,6 +582,7 @@ SPECTACULAR_SETTINGS = {
         "StatementStatusEnum": "billing.models.StatementStatus",
         # Out-of-hours requests and each side's decision share one set of choices.
         "DecisionEnum": "billing.models.Decision",
+        "WebhookEventEnum": "webhooks.models.WebhookEvent",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
