@@ -148,6 +148,33 @@ def test_a_customers_endpoint_never_receives_an_internal_note(
     assert not Delivery.objects.filter(payload__data__comment__body=INTERNAL_NOTE).exists()
 
 
+def test_a_representative_who_left_the_role_gets_no_more_events(
+    private_targets, endpoint, representative, customer
+):
+    from accounts.models import Role
+
+    subscribe(representative, endpoint)
+    representative.role = Role.CUSTOMER_EMPLOYEE
+    representative.save(update_fields=["role"])
+
+    factories.TicketFactory(requester=customer)
+
+    assert not Delivery.objects.exists()
+
+
+def test_a_delivery_waiting_when_its_owner_left_is_not_sent(
+    private_targets, endpoint, representative, customer
+):
+    subscribe(representative, endpoint)
+    factories.TicketFactory(requester=customer)
+    representative.is_active = False
+    representative.save(update_fields=["is_active"])
+
+    assert deliver_pending() == ["failed"]
+
+    assert endpoint.requests == []
+
+
 def test_sla_at_risk_and_breached_reach_the_subscribers(
     private_targets, endpoint, agent, customer
 ):

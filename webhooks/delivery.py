@@ -24,7 +24,7 @@ from django.utils.translation import gettext_noop
 
 from notifications.api import notify_people
 from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus, Subscription
-from webhooks.services import dispatch
+from webhooks.services import dispatch, owner_may_subscribe
 from webhooks.signing import signature
 from webhooks.targets import TargetRefused, target_resolve
 
@@ -49,6 +49,11 @@ def delivery_send(*, delivery_id) -> DeliveryResult:
     if not subscription.is_active:
         _finish(delivery, status=DeliveryStatus.FAILED,
                 last_error=gettext_noop("The endpoint is disabled."))
+        return DeliveryResult("failed")
+    if not (subscription.owner.is_active and owner_may_subscribe(subscription)):
+        _finish(delivery, status=DeliveryStatus.FAILED,
+                last_error=gettext_noop("The subscription's owner may no longer see these "
+                                        "tickets."))
         return DeliveryResult("failed")
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     started = time.monotonic()

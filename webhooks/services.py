@@ -36,6 +36,19 @@ def subscriptions_visible_to(user):
     return Subscription.objects.none()
 
 
+def owner_may_subscribe(subscription: Subscription) -> bool:
+    """The owner may still hear of these tickets: staff, or a representative of the
+    subscription's organisation (one who left the role or the organisation no longer)."""
+    owner = subscription.owner
+    if owner.is_contractor:
+        return True
+    return (
+        owner.is_representative
+        and subscription.organisation_id is not None
+        and owner.organisation_id == subscription.organisation_id
+    )
+
+
 def _scope(*, user, organisation_id: int | None) -> int | None:
     """The organisation a new subscription is for, as the rules allow the user."""
     if user.is_contractor:
@@ -131,8 +144,9 @@ def webhook_outbox_write_many(*, event_type: str, items: list[tuple[int | None, 
         for s in Subscription.objects.filter(
             Q(organisation__isnull=True) | Q(organisation_id__in=organisation_ids),
             is_active=True,
-        ).only("pk", "organisation_id", "events")
-        if event_type in s.events
+            owner__is_active=True,
+        ).select_related("owner")
+        if event_type in s.events and owner_may_subscribe(s)
     ]
     if not subscriptions:
         return []
