@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from api import docs, views, views_billing, views_org
+from api import docs, views, views_billing, views_org, views_webhooks
 
 app_name = "api"
 
@@ -75,6 +75,23 @@ urlpatterns = [
         "v1/statements/<int:pk>/dispute/",
         views_org.StatementAnswer.as_view(answer="dispute"),
         name="statement-dispute",
+    ),
+    path("v1/webhooks/", views_webhooks.WebhookList.as_view(), name="webhooks"),
+    path("v1/webhooks/<int:pk>/", views_webhooks.WebhookDetail.as_view(), name="webhook"),
+    path(
+        "v1/webhooks/<int:pk>/rotate-secret/",
+        views_webhooks.WebhookRotateSecret.as_view(),
+        name="webhook-rotate-secret",
+    ),
+    path(
+        "v1/webhooks/<int:pk>/deliveries/",
+        views_webhooks.WebhookDeliveries.as_view(),
+        name="webhook-deliveries",
+    ),
+    path(
+        "v1/webhooks/<int:pk>/deliveries/<uuid:delivery>/redeliver/",
+        views_webhooks.WebhookRedeliver.as_view(),
+        name="webhook-redeliver",
     ),
     # Anything else under /api/ is a problem+json 404, never the portal's HTML page.
     re_path(r"^", views.not_found),

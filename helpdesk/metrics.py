@@ -4,9 +4,10 @@ Our series describe the helpdesk, read from the database: tickets by status, typ
 priority; open clocks at risk and breached and the SLA events of the day; reaction and
 resolution business times of the last 30 days as histograms; outbox rows by status and
 reason, the oldest pending row and the sends of the last five minutes; inbound mail by
-outcome; and the readiness checks. Each is one grouped query on an index, and the whole
-snapshot is cached for ``METRICS_CACHE_SECONDS``, so a scrape costs a bounded number of
-queries however big the tables grow, and nothing at all while the cache is warm.
+outcome; webhook deliveries by outcome; and the readiness checks. Each is one grouped
+query on an index, and the whole snapshot is cached for ``METRICS_CACHE_SECONDS``, so a
+scrape costs a bounded number of queries however big the tables grow, and nothing at all
+while the cache is warm.
 
 Access: a bearer ``METRICS_TOKEN``, or a peer address in ``METRICS_ALLOWED_NETWORKS``
 (the connection's own address, never X-Forwarded-For)."""
@@ -33,6 +34,7 @@ from mailin.models import InboundMessage
 from notifications.models import Notification
 from sla.models import SlaEvent, SlaEventKind, SlaState
 from tickets.models import OPEN_STATUSES, Ticket
+from webhooks.models import Delivery
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +101,9 @@ def _compute(now) -> dict:
             sent_at__gte=now - datetime.timedelta(seconds=SENDS_WINDOW_SECONDS)
         ).count(),
         "inbound": _rows(InboundMessage.objects.values("status", "reason").annotate(n=Count("id"))),
+        "webhook_deliveries": _rows(
+            Delivery.objects.order_by().values("status").annotate(n=Count("id"))
+        ),
         "ready": overall,
         "checks": checks,
     }
@@ -143,6 +148,7 @@ class HelpdeskCollector:
         yield from _sla_families(data)
         yield from _outbox_families(data)
         yield from _inbound_families(data)
+        yield from _webhook_families(data)
         yield from _readiness_families(data)
 
 
@@ -204,6 +210,13 @@ def _outbox_families(data):
         "helpdesk_outbox_sends_per_second",
         f"Mails sent per second over the last {SENDS_WINDOW_SECONDS} seconds.",
         value=data["outbox_sent_recent"] / SENDS_WINDOW_SECONDS,
+    )
+
+
+def _webhook_families(data):
+    yield _gauge(
+        "helpdesk_webhook_deliveries", "Webhook deliveries by outcome (status).",
+        ["status"], data.get("webhook_deliveries", []),
     )
 
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "tickets",
     "sla",
     "notifications",
+    "webhooks",
     "mailin",
     "billing",
     "reports",
@@ -438,6 +439,23 @@ CELERY_BEAT_SCHEDULE["representative-digests"] = {
 }
 # --- end notifications (outbound) ---
 
+# --- webhooks (outbound, webhooks.delivery) ---
+# Private, loopback, link-local and multicast targets are refused unless this is true.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)  # connect, read
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)  # of one delivery
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=3600)
+# An endpoint whose attempts fail this many times in a row is disabled; its owner is mailed.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=10)
+WEBHOOK_SENDING_TIMEOUT_SECONDS = env.int("WEBHOOK_SENDING_TIMEOUT_SECONDS", default=120)
+CELERY_BEAT_SCHEDULE["webhook-relay"] = {
+    "task": "webhooks.tasks.relay_webhooks",
+    "schedule": 60.0,
+    "options": {"expires": 55, **({"queue": MAIL_CELERY_QUEUE} if MAIL_CELERY_QUEUE else {})},
+}
+# --- end webhooks ---
+
 # --- billing ---
 # Hourly, and acts only on the first business day of a month (in the calendar's time
 # zone), once: last month's statements (billing.statements.monthly_statements_run).
@@ -470,6 +488,7 @@ CELERY_TASK_DEFAULT_QUEUE = CELERY_HEAVY_QUEUE
 CELERY_QUEUES_ALL = {MAIL_CELERY_QUEUE, CELERY_SWEEPS_QUEUE, CELERY_HEAVY_QUEUE}
 CELERY_TASK_ROUTES = {
     "notifications.tasks.*": {"queue": MAIL_CELERY_QUEUE},
+    "webhooks.tasks.*": {"queue": MAIL_CELERY_QUEUE},
     "accounts.tasks.report_mail_failures": {"queue": MAIL_CELERY_QUEUE},
     "tickets.tasks.sla_sweep": {"queue": CELERY_SWEEPS_QUEUE},
     "tickets.tasks.auto_close_sweep": {"queue": CELERY_SWEEPS_QUEUE},
@@ -570,6 +589,7 @@ SPECTACULAR_SETTINGS = {
         "StatementStatusEnum": "billing.models.StatementStatus",
         # Out-of-hours requests and each side's decision share one set of choices.
         "DecisionEnum": "billing.models.Decision",
+        "WebhookEventEnum": "webhooks.models.WebhookEvent",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -37,6 +37,7 @@ from notifications.services import (
     outbox_write_many,
     person,
 )
+from tickets import webhook_events
 from tickets.models import Priority, Status, Ticket
 
 logger = logging.getLogger(__name__)
@@ -181,6 +182,7 @@ def notify_ticket_filed(*, ticket: Ticket, actor: User | None) -> None:
         recipients=triage,
         context={"urgent": urgent},
     )
+    webhook_events.webhook_ticket_created(ticket=ticket, actor=actor)
 
 
 def notify_comment(*, comment, actor: User | None) -> None:
@@ -214,6 +216,7 @@ def notify_comment(*, comment, actor: User | None) -> None:
         recipients=recipients,
         context={"comment_id": comment.pk, "status": ticket.status},
     )
+    webhook_events.webhook_public_comment(comment=comment, actor=actor)
 
 
 def _merge_into_status_mails(comment, actor, recipients: list[Recipient]) -> list[Recipient]:
@@ -258,6 +261,7 @@ def notify_status_changed(
         recipients=_both_sides(ticket, actor),
         context=context,
     )
+    webhook_events.webhook_status_changed(ticket=ticket, actor=actor, old=old, new=new)
 
 
 def notify_priority_changed(
@@ -270,6 +274,9 @@ def notify_priority_changed(
         actor=actor,
         recipients=_both_sides(ticket, actor),
         context={"old": int(old), "new": int(new), "reason": reason},
+    )
+    webhook_events.webhook_priority_changed(
+        ticket=ticket, actor=actor, old=int(old), new=int(new), reason=reason
     )
 
 
@@ -309,6 +316,7 @@ def notify_sla(*, kind: str, ticket_ids) -> None:
             )
         )
     outbox_write_many(items)
+    webhook_events.webhook_sla(tickets=list(tickets), breached=breached, clock=clock)
 
 
 def notify_auto_close_warning(*, ticket: Ticket, close_at) -> None:

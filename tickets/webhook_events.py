@@ -1,0 +1,78 @@
+"""What a ticket's webhook events carry: the ticket's summary and the event's facts.
+
+Called by ``tickets.notify`` (the one place each event is announced) inside the use
+case's transaction, so the deliveries commit or roll back with the change. Only what a
+customer may see goes out: a customer's endpoint gets no internal note, and no event is
+written for one.
+"""
+
+from tickets.models import Ticket
+from webhooks.models import WebhookEvent
+from webhooks.services import webhook_outbox_write, webhook_outbox_write_many
+
+
+def ticket_summary(ticket: Ticket) -> dict:
+    return {
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "type": ticket.type,
+        "priority": ticket.priority,
+        "organisation": {"id": ticket.organisation_id, "name": ticket.organisation.name},
+        "updated_at": ticket.updated_at.isoformat() if ticket.updated_at else None,
+    }
+
+
+def _data(ticket: Ticket, actor=None, **facts) -> dict:
+    data = {"ticket": ticket_summary(ticket), **facts}
+    if actor is not None:
+        data["actor"] = {"name": actor.get_full_name() or actor.email,
+                         "side": "contractor" if actor.is_contractor else "customer"}
+    return data
+
+
+def _write(event_type: str, ticket: Ticket, actor=None, **facts) -> None:
+    webhook_outbox_write(
+        event_type=event_type, organisation_id=ticket.organisation_id,
+        data=lambda: _data(ticket, actor, **facts),
+    )
+
+
+def webhook_ticket_created(*, ticket: Ticket, actor) -> None:
+    _write(WebhookEvent.TICKET_CREATED, ticket, actor)
+
+
+def webhook_status_changed(*, ticket: Ticket, actor, old: str, new: str) -> None:
+    _write(WebhookEvent.STATUS_CHANGED, ticket, actor, old_status=old, new_status=new)
+
+
+def webhook_priority_changed(*, ticket: Ticket, actor, old, new, reason: str) -> None:
+    _write(WebhookEvent.PRIORITY_CHANGED, ticket, actor,
+           old_priority=old, new_priority=new, reason=reason)
+
+
+def webhook_public_comment(*, comment, actor) -> None:
+    """A public comment only: internal notes are never an event."""
+    if comment.is_internal:
+        return
+    _write(
+        WebhookEvent.PUBLIC_COMMENT, comment.ticket, actor,
+        comment={"id": comment.pk, "body": comment.body,
+                 "created_at": comment.created_at.isoformat()},
+    )
+
+
+def webhook_sla(*, tickets: list[Ticket], breached: bool, clock: str) -> None:
+    """A sweep's tickets at risk or breached, in a fixed number of queries."""
+    items = []
+    for ticket in tickets:
+        due = ticket.reaction_due if clock == "reaction" else ticket.resolution_due
+        items.append(
+            (ticket.organisation_id,
+             _data(ticket, clock=clock, due=due.isoformat() if due else None))
+        )
+    if items:
+        webhook_outbox_write_many(
+            event_type=WebhookEvent.SLA_BREACHED if breached else WebhookEvent.SLA_AT_RISK,
+            items=items,
+        )
