@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination, CursorPagination
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
 class TicketCursor(CursorPagination):
@@ -17,16 +17,18 @@ class TicketCursor(CursorPagination):
 class EventCursor(BasePagination):
     """The incremental export, oldest first: ``next`` is always there, also at the end of
     the stream (then it points after the last event), so polling it picks up what came
-    since. The cursor is the last event id seen (``after``)."""
+    since. The cursor is the last event id seen (``cursor``, or its older name ``after``)."""
 
     page_size = 100
     max_page_size = 1000
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
-        after = request.query_params.get("after", "0")
+        params = request.query_params
+        after = params.get("cursor") or params.get("after") or "0"
         if not (after.isascii() and after.isdigit() and len(after) < 19):
-            raise ValidationError({"after": [_("Give the id of the last event you have.")]})
+            field = "cursor" if "cursor" in params else "after"
+            raise ValidationError({field: [_("Give the id of the last event you have.")]})
         size = request.query_params.get("page_size", "")
         size = int(size) if size.isascii() and size.isdigit() else self.page_size
         size = max(1, min(size, self.max_page_size))
@@ -37,7 +39,8 @@ class EventCursor(BasePagination):
         return self.page
 
     def get_paginated_response(self, data):
-        url = replace_query_param(self.request.build_absolute_uri(), "after", self.last)
+        url = remove_query_param(self.request.build_absolute_uri(), "after")
+        url = replace_query_param(url, "cursor", self.last)
         return Response({"next": url, "has_more": self.has_more, "results": data})
 
     def get_paginated_response_schema(self, schema):
@@ -53,9 +56,13 @@ class EventCursor(BasePagination):
 
     def get_schema_operation_parameters(self, view):
         return [
-            {"name": "after", "in": "query", "required": False,
+            {"name": "cursor", "in": "query", "required": False,
              "schema": {"type": "integer", "minimum": 0},
-             "description": "The id of the last event you have (0: from the start)."},
+             "description": "The id of the last event you have (0: from the start); "
+                            "the `next` link carries it."},
+            {"name": "after", "in": "query", "required": False, "deprecated": True,
+             "schema": {"type": "integer", "minimum": 0},
+             "description": "The older name of `cursor`."},
             {"name": "page_size", "in": "query", "required": False,
              "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size}},
         ]

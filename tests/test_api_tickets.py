@@ -159,6 +159,7 @@ def test_the_event_export_goes_on_from_its_cursor(customer, agent):
     first = client.get("/api/v1/events/?page_size=1").json()
     assert [e["kind"] for e in first["results"]] == ["filed"]
     assert first["has_more"] is False
+    assert "cursor=" in first["next"]
     assert client.get(first["next"]).json()["results"] == []  # nothing new yet
     services.ticket_accept(ticket=ticket, actor=agent)
     rest = client.get(first["next"])
@@ -166,3 +167,6 @@ def test_the_event_export_goes_on_from_its_cursor(customer, agent):
     rest = rest.json()
     assert [e["kind"] for e in rest["results"]][:1] == ["status"]
     assert all(e["ticket"] == ticket.number for e in rest["results"])
+    cursor = first["next"].split("cursor=")[1].split("&")[0]
+    older = client.get(f"/api/v1/events/?after={cursor}&page_size=1").json()
+    assert older["results"] == rest["results"]  # the older name of the cursor
