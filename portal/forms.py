@@ -121,6 +121,7 @@ class TransitionForm(forms.Form):
         max_length=MAX_TEXT,
     )
     expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
+    submit_token = SubmitTokenField()
 
 
 STATUS_FILTER_CHOICES = [

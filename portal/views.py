@@ -241,7 +241,9 @@ def _detail_context(request, ticket, *, comment_form=None) -> dict:
                 "submit_token": new_token(),
             }
         ),
-        "transition_form": TransitionForm(initial={"expected_status": ticket.status}),
+        "transition_form": TransitionForm(
+            initial={"expected_status": ticket.status, "submit_token": new_token()}
+        ),
         "can_comment": refusal is None,
         "comment_refusal": refusal.message if refusal is not None and user.is_customer else "",
         "watching": ticket.watchers.filter(pk=user.pk).exists(),
@@ -369,20 +371,29 @@ def ticket_transition(request, number: str, transition: str):
     form = TransitionForm(request.POST)
     form.is_valid()
     message = form.cleaned_data.get("message", "")
-    try:
+    done = {"close": _("%(number)s is closed."), "reopen": _("%(number)s is reopened.")}
+
+    def act() -> str:
         services.check_unchanged(ticket, form.cleaned_data.get("expected_status"))
         if transition == "reopen":
             services.ticket_reopen(ticket=ticket, actor=request.user, message=message)
         else:
             services.ticket_close(ticket=ticket, actor=request.user, message=message)
+        messages.success(request, done[transition] % {"number": ticket.number})
+        return reverse("portal:ticket_detail", args=[ticket.number])
+
+    try:
+        url, first = submit_once(
+            user=request.user, token=form.cleaned_data.get("submit_token", ""), action=act
+        )
     except services.ActionRefused as exc:
         messages.error(request, exc.message)
         if exc.code == "reopen_window_passed":
             return redirect(f"{_new_ticket_url()}?follows={ticket.number}")
-    else:
-        done = {"close": _("%(number)s is closed."), "reopen": _("%(number)s is reopened.")}
-        messages.success(request, done[transition] % {"number": ticket.number})
-    return redirect("portal:ticket_detail", number=ticket.number)
+        return redirect("portal:ticket_detail", number=ticket.number)
+    if not first:
+        messages.info(request, _("This was sent already; here is the result."))
+    return redirect(url)
 
 
 def _new_ticket_url() -> str:

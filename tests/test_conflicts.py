@@ -88,6 +88,25 @@ def test_the_new_ticket_form_posted_twice_files_one_ticket(client, customer, age
     assert Notification.objects.filter(event=Event.TICKET_FILED).count() == 1
 
 
+def test_closing_posted_twice_closes_once_and_shows_the_result(client, customer, agent):
+    ticket = factories.TicketFactory(requester=customer)
+    drive_to(ticket, Status.RESOLVED, agent=agent, customer=customer)
+    client.force_login(customer)
+    page = client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert page.count('name="submit_token"') >= 2  # the comment form and the close button
+    data = {"expected_status": Status.RESOLVED, "submit_token": new_token(), "message": "Thanks"}
+
+    first = client.post(f"/tickets/{ticket.number}/do/close/", data)
+    second = client.post(f"/tickets/{ticket.number}/do/close/", data, follow=True)
+
+    assert first.status_code == 302 and second.redirect_chain[0][0] == first.url
+    assert "This was sent already; here is the result." in second.content.decode()
+    assert "changed by someone else" not in second.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
+    assert ticket.events.filter(kind="status", new_value=Status.CLOSED).count() == 1
+
+
 def test_a_refused_filing_does_not_use_up_its_token(client, customer, agent):
     client.force_login(customer)
     token = new_token()

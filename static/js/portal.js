@@ -125,6 +125,29 @@
     }
   });
 
+  // A write form sends once: its buttons are disabled while the request runs (after the
+  // browser has read the pressed button's name, so the server still sees it). The
+  // one-time submit token guards the server side anyway; going back re-enables them.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form || (form.method || "").toLowerCase() !== "post") { return; }
+    window.setTimeout(function () {
+      if (event.defaultPrevented) { return; }  // another script keeps the page
+      form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (b) {
+        b.disabled = true;
+      });
+      form.setAttribute("aria-busy", "true");
+    }, 0);
+  });
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[aria-busy]").forEach(function (form) {
+      form.removeAttribute("aria-busy");
+      form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (b) {
+        b.disabled = false;
+      });
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll(".ticket-form").forEach(watchSimilar);
     document.querySelectorAll("form[data-check-url]").forEach(watchWords);
