@@ -38,7 +38,7 @@ def _ticket_or_404(user, number: str):
 @require_GET
 def dashboard(request):
     user = request.user
-    tickets = list(selectors.open_tickets_for_dashboard(user)[:50])
+    tickets = selectors.open_tickets_for_dashboard(user)
     context = {
         "customer_turn": [t for t in tickets if ticket_rules.is_customers_turn(t)],
         "others": [t for t in tickets if not ticket_rules.is_customers_turn(t)],

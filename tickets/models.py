@@ -210,6 +210,18 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["auto_close_at"], name="auto_close_idx", condition=Q(status="resolved")
             ),
+            # The dashboards' two lists, newest change first: whose turn it is decides
+            # the list, so each is one walk down its own partial index.
+            models.Index(
+                fields=["-updated_at"],
+                name="ticket_customer_turn_idx",
+                condition=Q(status__in=["waiting_for_customer", "resolved"]),
+            ),
+            models.Index(
+                fields=["-updated_at"],
+                name="ticket_contractor_turn_idx",
+                condition=Q(status__in=["new", "in_progress"]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
