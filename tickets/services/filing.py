@@ -3,8 +3,7 @@
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,12 +34,22 @@ def effective_priority(*, type: str, priority: int | None) -> int:
 
 
 def _next_number() -> str:
+    """The year's next number, in one statement: an upsert that returns the new value.
+    Its row lock is held to the end of the filing transaction, so two tickets filed at
+    once can never get the same number, and a rolled-back filing gives its number back."""
     year = timezone.localdate().year
-    TicketNumberCounter.objects.get_or_create(year=year)
-    # The UPDATE takes a row lock held to the end of the filing transaction, so two
-    # tickets filed at once can never get the same number.
-    TicketNumberCounter.objects.filter(year=year).update(last=F("last") + 1)
-    last = TicketNumberCounter.objects.get(year=year).last
+    table, year_column, last_column = (
+        connection.ops.quote_name(name)
+        for name in (TicketNumberCounter._meta.db_table, "year", "last")
+    )
+    upsert = (
+        f"INSERT INTO {table} ({year_column}, {last_column}) VALUES (%s, 1) "  # noqa: S608
+        f"ON CONFLICT ({year_column}) DO UPDATE SET {last_column} = {table}.{last_column} + 1 "
+        f"RETURNING {last_column}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(upsert, [year])
+        (last,) = cursor.fetchone()
     return f"{settings.TICKET_NUMBER_PREFIX}-{year}-{last:05d}"
 
 
