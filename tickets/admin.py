@@ -264,8 +264,10 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
 
     def get_ordering(self, request):
         """The most urgent live deadline first (reaction while new, resolution in
-        progress); tickets without one (paused, finished) after them, newest first."""
-        return (F("sla_deadline").asc(nulls_last=True), *self.ordering)
+        progress); tickets without one (paused, finished) after them, newest first.
+        The expression itself, not the list's annotation: other admins' ticket choices
+        (a time entry's ticket) are ordered by this too, on a plain queryset."""
+        return (sla_deadline_expression().asc(nulls_last=True), *self.ordering)
 
     def get_search_results(self, request, queryset, search_term):
         """The portal's search (words as a search engine reads them, or a number), or
