@@ -505,11 +505,11 @@ def checks(stats: Stats, sink: SmtpSink, since, drained: bool, mail: Counter) ->
 
     failed = Notification.objects.filter(status=NotificationStatus.FAILED).count()
     unreasoned = Notification.objects.filter(
-        status=NotificationStatus.SUPPRESSED, suppressed_reason=""
+        status__in=[NotificationStatus.SUPPRESSED, NotificationStatus.HELD], suppressed_reason=""
     ).count()
     check("outbox drained", drained, f"{dict(mail)}")
     check("no failed rows, every held row has a reason", not failed and not unreasoned,
-          f"failed {failed}, suppressed without a reason {unreasoned}")
+          f"failed {failed}, held or suppressed without a reason {unreasoned}")
 
     sent_ids = Counter(
         # Rows sent while this run's sink listened (an earlier run's went to its own sink).
