@@ -492,8 +492,10 @@ def checks(stats: Stats, sink: SmtpSink, since, drained: bool, mail: Counter) ->
         not bad, "; ".join(bad[:5]),
     )
 
+    # This run's comments only: an earlier run on the same database wrote its own.
     bodies = Counter(
-        Comment.objects.filter(body__startswith="soak ").values_list("body", flat=True)
+        Comment.objects.filter(body__startswith="soak ", created_at__gte=since)
+        .values_list("body", flat=True)
     )
     bad = [b for b, outcome in stats.comments.items() if bodies[b] != (1 if outcome == "ok" else 0)]
     bad += [b for b, n in bodies.items() if n > 1 or b not in stats.comments]
