@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, DateTimeField, F, Q, When
+from django.db.models import F, Q
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.response import TemplateResponse
@@ -43,12 +43,11 @@ from tickets.admin_forms import (
     TicketChangeForm,
 )
 from tickets.models import (
-    LIVE_CLOCK,
-    LIVE_DEADLINE_FIELDS,
     OPEN_STATUSES,
     RulesPage,
     SlaState,
     Ticket,
+    live_deadline_expression,
 )
 
 
@@ -140,16 +139,8 @@ class FlaggedFilter(admin.SimpleListFilter):
 
 
 def sla_deadline_expression():
-    """The deadline the agent works against: reaction for new tickets, else resolution."""
-    return Case(
-        *(
-            When(status=status, then=F(LIVE_DEADLINE_FIELDS[clock]))
-            for status, clock in LIVE_CLOCK.items()
-            if clock in LIVE_DEADLINE_FIELDS
-        ),
-        default=None,
-        output_field=DateTimeField(),
-    )
+    """The deadline the agent works against (``tickets.models.live_deadline_expression``)."""
+    return live_deadline_expression()
 
 
 # The calendar for one changelist request (list_display callables get no request).

@@ -53,6 +53,20 @@ LIVE_CLOCK = {
 LIVE_DEADLINE_FIELDS = {LiveClock.REACTION: "reaction_due", LiveClock.RESOLUTION: "resolution_due"}
 
 
+def live_deadline_expression() -> models.Case:
+    """The deadline the agent works against: reaction for new tickets, resolution in
+    progress, none otherwise. The staff list sorts by it, served by an index on it."""
+    return models.Case(
+        *(
+            models.When(status=status, then=models.F(LIVE_DEADLINE_FIELDS[clock]))
+            for status, clock in LIVE_CLOCK.items()
+            if clock in LIVE_DEADLINE_FIELDS
+        ),
+        default=None,
+        output_field=models.DateTimeField(),
+    )
+
+
 class Channel(models.TextChoices):
     WEB = "web", _("Web portal")
     EMAIL = "email", _("E-mail")
@@ -209,6 +223,13 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
             ),
             models.Index(
                 fields=["auto_close_at"], name="auto_close_idx", condition=Q(status="resolved")
+            ),
+            # The staff list's default order: the most urgent live deadline first.
+            models.Index(
+                live_deadline_expression().asc(nulls_last=True),
+                models.F("created_at").desc(),
+                models.F("id").desc(),
+                name="ticket_live_deadline_idx",
             ),
             # The dashboards' two lists, newest change first: whose turn it is decides
             # the list, so each is one walk down its own partial index.
