@@ -73,25 +73,9 @@ def database_settings():
 
 
 def ensure_database(*, reset: bool) -> None:
-    import psycopg2
-    from psycopg2.extensions import ISOLATION_LEVEL_AUTOCOMMIT
+    from _database import ensure_database as ensure
 
-    db = database_settings()
-    name = db["NAME"]
-    if reset and not name.startswith("helpdesk_bench"):
-        sys.exit(f"--reset drops only helpdesk_bench* databases, not {name!r}")
-    conn = psycopg2.connect(
-        dbname="postgres", user=db["USER"], password=db["PASSWORD"] or None,
-        host=db["HOST"], port=db["PORT"],
-    )
-    conn.set_isolation_level(ISOLATION_LEVEL_AUTOCOMMIT)
-    with conn.cursor() as cursor:
-        if reset:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
+    ensure(reset=reset, droppable_prefix="helpdesk_bench")
 
 
 def pick(rnd: random.Random, shares) -> str:

@@ -21,18 +21,10 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpde
 
 
 def ensure_database():
-    import psycopg2
-    from django.conf import settings
-    from psycopg2.extensions import ISOLATION_LEVEL_AUTOCOMMIT
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _database import ensure_database as ensure
 
-    db = settings.DATABASES["default"]
-    conn = psycopg2.connect(dbname="postgres", user=db["USER"], host=db["HOST"], port=db["PORT"])
-    conn.set_isolation_level(ISOLATION_LEVEL_AUTOCOMMIT)
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
-        if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{db["NAME"]}"')
-    conn.close()
+    ensure()
 
 
 def fill(count: int, due: int) -> None:

@@ -128,26 +128,10 @@ def wait_for(predicate, timeout: float, what: str, processes: Processes) -> None
 
 
 def ensure_database(*, reset: bool) -> None:
-    import psycopg2
-    from django.conf import settings
-    from psycopg2.extensions import ISOLATION_LEVEL_AUTOCOMMIT
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _database import ensure_database as ensure
 
-    db = settings.DATABASES["default"]
-    name = db["NAME"]
-    if reset and not name.startswith("helpdesk_soak"):
-        sys.exit(f"--reset drops only helpdesk_soak* databases, not {name!r}")
-    conn = psycopg2.connect(
-        dbname="postgres", user=db["USER"], password=db["PASSWORD"] or None,
-        host=db["HOST"], port=db["PORT"],
-    )
-    conn.set_isolation_level(ISOLATION_LEVEL_AUTOCOMMIT)
-    with conn.cursor() as cursor:
-        if reset:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
+    ensure(reset=reset, droppable_prefix="helpdesk_soak")
 
 
 def seed(run: str, customers: int, agents: int) -> dict:
