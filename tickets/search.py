@@ -41,6 +41,7 @@ from django.db.models import (
     FloatField,
     Func,
     Q,
+    QuerySet,
     Value,
     When,
 )
@@ -99,10 +100,12 @@ def similar_open_tickets(*, user: User, text: str, limit: int = SIMILAR_LIMIT) -
     tickets = tickets_visible_to(user).filter(status__in=OPEN_STATUSES)
     if is_postgresql():
         # The newest tickets with all the words, and the newest with any of them.
-        ranked = _ranked_postgresql(
-            tickets, words_query(words), words, candidates=SIMILAR_CANDIDATES,
-            candidate_queries=[all_words_query(words), words_query(words)],
-        ).filter(score__gte=SIMILAR_MIN_SCORE)
+        any_word = words_query(words)
+        ranked, _count = _ranked_postgresql(
+            tickets, any_word, words, candidates=SIMILAR_CANDIDATES,
+            candidate_queries=[all_words_query(words), any_word],
+        )
+        ranked = ranked.filter(score__gte=SIMILAR_MIN_SCORE)
     else:
         ranked = _ranked_plain(tickets, words, min_score=SIMILAR_PLAIN_MIN_SCORE)
     return list(ranked[:limit])
@@ -118,11 +121,12 @@ def search_tickets(*, user: User, query: str) -> "RankedResults":
     if not words:
         return RankedResults(tickets.none())
     if is_postgresql():
-        ranked = _ranked_postgresql(
-            tickets, websearch_query(text), words, by_number=_number_condition(text),
+        query = websearch_query(text)
+        ranked, count = _ranked_postgresql(
+            tickets, query, words, by_number=_number_condition(text),
             candidates=SEARCH_CANDIDATES,
         )
-        return RankedResults(ranked.annotate(headline=_headline(websearch_query(text))))
+        return RankedResults(ranked.annotate(headline=_headline(query)), count=count)
     return RankedResults(_ranked_plain(tickets, words, by_number=_number_condition(text)))
 
 
@@ -135,7 +139,8 @@ def matching(query: str) -> Q | None:
     if not words:
         return None
     if is_postgresql():
-        match = _document_match(websearch_query(text), words)
+        # The document only: a typo's trigram test would run on every row of the list.
+        match = Q(StoredDocumentMatch(StoredDocument(), websearch_query(text)))
     else:
         match = Q()
         for word in words:
@@ -246,12 +251,11 @@ class TrigramWordSimilarity(Func):
     output_field = FloatField()
 
 
-def _document_match(query: SearchQuery, words: list[str]) -> Q:
+def _subject_alike(words: list[str]) -> Q:
+    """The subject is like the words as a whole, or has a stretch like them (typos)."""
     subject_text = Value(" ".join(words))
-    return (
-        Q(StoredDocumentMatch(StoredDocument(), query))
-        | Q(TrigramSimilar(F("subject"), subject_text))
-        | Q(TrigramWordSimilar(subject_text, F("subject")))
+    return Q(TrigramSimilar(F("subject"), subject_text)) | Q(
+        TrigramWordSimilar(subject_text, F("subject"))
     )
 
 
@@ -278,12 +282,8 @@ def _candidate_ids(tickets, queries: list[SearchQuery], words: list[str], *, cap
         found = tickets.filter(match).exclude(pk__in=ids) if ids else tickets.filter(match)
         ids += found.order_by(*newest).values_list("pk", flat=True)[:cap]
     if len(ids) < TYPO_CANDIDATES_BELOW:
-        subject_text = Value(" ".join(words))
-        alike = Q(TrigramSimilar(F("subject"), subject_text)) | Q(
-            TrigramWordSimilar(subject_text, F("subject"))
-        )
         ids += (
-            tickets.filter(alike).exclude(pk__in=ids).order_by(*newest)
+            tickets.filter(_subject_alike(words)).exclude(pk__in=ids).order_by(*newest)
             .values_list("pk", flat=True)[:cap]
         )
     return ids
@@ -291,11 +291,12 @@ def _candidate_ids(tickets, queries: list[SearchQuery], words: list[str], *, cap
 
 def _ranked_postgresql(tickets, query: SearchQuery, words: list[str], *, candidates: int,
                        by_number: Q | None = None,
-                       candidate_queries: list[SearchQuery] | None = None):
-    """The candidates (``_candidate_ids``) ranked: the text search rank on the stored
-    document (subject words weigh most) plus the better of the subject's trigram
-    similarity to the words and, discounted, their best stretch in it. A ticket found by
-    its number comes first."""
+                       candidate_queries: list[SearchQuery] | None = None
+                       ) -> tuple[QuerySet[Ticket], int]:
+    """The candidates (``_candidate_ids``) ranked, and how many there are: the text
+    search rank on the stored document (subject words weigh most) plus the better of the
+    subject's trigram similarity to the words and, discounted, their best stretch in it.
+    A ticket found by its number comes first."""
     ids = _candidate_ids(
         tickets, candidate_queries or [query], words, cap=candidates, by_number=by_number
     )
@@ -314,16 +315,15 @@ def _ranked_postgresql(tickets, query: SearchQuery, words: list[str], *, candida
         .annotate(score=score)
         .order_by("-score", "-created_at", "-id")
     )
-    ranked.candidates = len(ids)  # kept until the queryset is cloned (RankedResults)
-    return ranked
+    return ranked, len(ids)
 
 
 class RankedResults:
-    """The ranked candidates for a paginator: their number is known without a count."""
+    """Ranked tickets for a paginator; with the candidates' number known, no count."""
 
-    def __init__(self, queryset):
+    def __init__(self, queryset, *, count: int | None = None):
         self.queryset = queryset
-        self._count = getattr(queryset, "candidates", None)
+        self._count = count
 
     def count(self) -> int:
         return self._count if self._count is not None else self.queryset.count()
