@@ -29,6 +29,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from accounts.security import client_ip
 from helpdesk import health
 from mailin.models import InboundMessage
 from notifications.models import Notification
@@ -276,7 +277,9 @@ def may_scrape(request) -> bool:
     if token and given:
         return hmac.compare_digest(given.encode(), token.encode())
     try:
-        peer = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+        # The client behind our own proxies (TRUSTED_PROXIES), not the proxy itself:
+        # behind the compose nginx every request would come from an allowed network.
+        peer = ipaddress.ip_address(client_ip(request))
     except ValueError:
         return False
     return any(peer in ipaddress.ip_network(net) for net in settings.METRICS_ALLOWED_NETWORKS)

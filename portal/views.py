@@ -189,8 +189,7 @@ def search_page(request):
         page = Paginator(results, settings.PORTAL_PAGE_SIZE).get_page(request.GET.get("page"))
         page.rows = [(ticket, search.excerpt(ticket)) for ticket in page.object_list]
         # Past the candidate cap, the count is the cap: say so rather than count them all.
-        page.capped = search.is_postgresql() and page.paginator.count >= search.SEARCH_CANDIDATES
-        page.cap = search.SEARCH_CANDIDATES
+        page.capped, page.cap = results.capped, search.SEARCH_CANDIDATES
     return render(request, "tickets/search.html", {"query": query, "page": page})
 
 

@@ -11,6 +11,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core import dates
 from sla.models import LiveClock, SlaState
 
 
@@ -19,11 +20,8 @@ def _zone() -> ZoneInfo:
 
 
 def gmt_label(moment: datetime.datetime) -> str:
-    """'GMT+3' for Moscow: the offset in force at that moment."""
-    offset = moment.astimezone(_zone()).utcoffset() or datetime.timedelta(0)
-    hours, rest = divmod(int(offset.total_seconds()), 3600)
-    minutes = rest // 60
-    return f"GMT{hours:+d}" + (f":{minutes:02d}" if minutes else "")
+    """'GMT+3' for Moscow: the calendar zone's offset in force at that moment."""
+    return dates.gmt_label(moment, _zone())
 
 
 def deadline_text(moment: datetime.datetime) -> str:

@@ -328,6 +328,11 @@ class RankedResults:
     def count(self) -> int:
         return self._count if self._count is not None else self.queryset.count()
 
+    @property
+    def capped(self) -> bool:
+        """Only the newest SEARCH_CANDIDATES matches are here: more matched."""
+        return self._count is not None and self._count >= SEARCH_CANDIDATES
+
     def __len__(self) -> int:
         return self.count()
 
