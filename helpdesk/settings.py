@@ -228,6 +228,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 REOPEN_WINDOW_DAYS = env.int("REOPEN_WINDOW_DAYS", default=10)
 AUTO_CLOSE_BUSINESS_DAYS = env.int("AUTO_CLOSE_BUSINESS_DAYS", default=5)
 ACCOUNT_INVITATION_DAYS = env.int("ACCOUNT_INVITATION_DAYS", default=7)
+# Satisfaction: how long the rating links of a mail work, and the score at or below
+# which the assignee and the managers are alerted.
+SATISFACTION_LINK_DAYS = env.int("SATISFACTION_LINK_DAYS", default=30)
+SATISFACTION_ALERT_SCORE = env.int("SATISFACTION_ALERT_SCORE", default=2)
 # The usual length of an update installation, in hours: its agreed window must hold it.
 UPDATE_ESTIMATE_HOURS = tuple(
     env.list("UPDATE_ESTIMATE_HOURS", cast=float, default=[1, 3])[:2]

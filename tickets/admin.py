@@ -520,6 +520,7 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
             "links": selectors.links_of(user, ticket),
             "history": selectors.history_of(ticket),
             "sla_events": ticket.sla_events.all(),
+            "ratings": ticket.ratings.select_related("rated_by", "agent"),
         }
 
     def response_change(self, request, obj):

@@ -18,6 +18,7 @@ from tickets.services.assignment import (
 from tickets.services.comments import comment_add
 from tickets.services.filing import effective_priority, ticket_file
 from tickets.services.links import ticket_link, ticket_unlink
+from tickets.services.satisfaction import ticket_rate
 from tickets.services.transitions import (
     TRANSITION_SERVICES,
     available_transitions,
@@ -46,6 +47,7 @@ __all__ = [
     "ticket_file",
     "ticket_link",
     "ticket_mark_duplicate",
+    "ticket_rate",
     "ticket_reject",
     "ticket_reopen",
     "ticket_request_info",

@@ -67,6 +67,8 @@ def event_text(event) -> str:
         return _("Linked: %(link)s") % {"link": _link_label(event.new_value)}
     if kind == EventKind.UNLINK:
         return _("Link removed: %(link)s") % {"link": _link_label(event.old_value)}
+    if kind == EventKind.RATED:
+        return _("Rated the resolution %(score)s of 5") % {"score": event.new_value}
     return str(event.get_kind_display())
 
 
