@@ -84,3 +84,17 @@ def test_staff_see_the_rating_on_the_admin_ticket_page(client, ticket, agent, cu
     row = page.split('class="satisfaction-row"')[1].split("</tr>")[0]
     assert "2 of 5" in row and "Slow answer" in row and "Portal" in row
     assert agent.get_full_name() in row  # resolved by
+
+
+def test_the_api_ticket_detail_carries_the_rating(client, ticket, agent, customer):
+    from tickets import services
+
+    client.force_login(customer)
+    url = f"/api/v1/tickets/{ticket.number}/"
+    assert client.get(url).json()["satisfaction"] is None
+    resolve(ticket, agent=agent, customer=customer)
+    asked = client.get(url).json()["satisfaction"]
+    assert asked["score"] is None and asked["rated_at"] is None
+    services.ticket_rate(ticket=ticket, actor=customer, score=5, comment="Great")
+    rated = client.get(url).json()["satisfaction"]
+    assert (rated["score"], rated["comment"], rated["via"]) == (5, "Great", "portal")
