@@ -262,7 +262,7 @@ def _score_series():
     """The scores as chart series, stacked bottom-up (the lowest at the foot), in the
     reader's language."""
     return [
-        (f"s{score}", pgettext("satisfaction score", "%(score)s of 5") % {"score": score}, score)
+        (f"s{score}", _("%(score)s of 5") % {"score": score}, score)
         for score in selectors.SCORES
     ]
 
