@@ -106,7 +106,7 @@ def _already_there() -> bool:
 
 
 def _mail_sink() -> str:
-    if settings.EMAIL_BACKEND != "django.core.mail.backends.filebased.EmailBackend":
+    if settings.EMAIL_BACKEND != "notifications.file_backend.EmailBackend":
         host = getattr(settings, "EMAIL_HOST", "")
         return f"{settings.EMAIL_BACKEND} {host}".strip()
     path = Path(settings.EMAIL_FILE_PATH)
@@ -114,7 +114,7 @@ def _mail_sink() -> str:
         path = path.relative_to(settings.BASE_DIR)
     except ValueError:
         pass
-    return f"{path}/ (one file per message, written by the Celery worker)"
+    return f"{path}/ (one .eml file per message, written by the Celery worker)"
 
 
 def _create_people() -> dict[str, User]:
