@@ -18,7 +18,8 @@ Either way only a bounded candidate set is ranked: the newest SEARCH_CANDIDATES 
 a rare one, and the page says "more than 200" instead of counting every match.
 
 Other databases (the SQLite demo) get a plain fallback: words (not the commonest ones)
-matched with icontains.
+matched with icontains, any of them for "find before you file" (a word in the subject,
+or two in the description, make a ticket alike), all of them on the search page.
 
 Every query starts from ``tickets_visible_to(user)``: another organisation's ticket is
 never found.
@@ -127,7 +128,9 @@ def search_tickets(*, user: User, query: str) -> "RankedResults":
             candidates=SEARCH_CANDIDATES,
         )
         return RankedResults(ranked.annotate(headline=_headline(query)), count=count)
-    return RankedResults(_ranked_plain(tickets, words, by_number=_number_condition(text)))
+    return RankedResults(
+        _ranked_plain(tickets, words, by_number=_number_condition(text), every_word=True)
+    )
 
 
 def matching(query: str) -> Q | None:
@@ -143,7 +146,7 @@ def matching(query: str) -> Q | None:
         match = Q(StoredDocumentMatch(StoredDocument(), websearch_query(text)))
     else:
         match = Q()
-        for word in words:
+        for word in content_words(words):
             match &= Q(subject__icontains=word) | Q(body__icontains=word)
     by_number = _number_condition(text)
     return match | by_number if by_number is not None else match
@@ -383,17 +386,26 @@ STOPWORDS = frozenset(
 SIMILAR_PLAIN_MIN_SCORE = 2.0
 
 
+def content_words(words: list[str]) -> list[str]:
+    """The words the fallback looks for: all but the commonest, unless that is all."""
+    return [word for word in words if word not in STOPWORDS] or words
+
+
 def _ranked_plain(tickets, words: list[str], by_number: Q | None = None,
-                  min_score: float = 0.0):
-    """The fallback: a ticket scores 2 per word in its subject and 1 in its description."""
+                  min_score: float = 0.0, every_word: bool = False):
+    """The fallback: a ticket scores 2 per word in its subject and 1 in its description;
+    it has any of the words, or with ``every_word`` all of them (as the search page reads
+    a query on PostgreSQL)."""
     score = Value(0.0)
     match = Q()
-    words = [word for word in words if word not in STOPWORDS] or words
-    for word in words:
+    for word in content_words(words):
         in_subject, in_body = Q(subject__icontains=word), Q(body__icontains=word)
         score = score + Case(When(in_subject, then=Value(2.0)), default=Value(0.0))
         score = score + Case(When(in_body, then=Value(1.0)), default=Value(0.0))
-        match |= in_subject | in_body
+        if every_word:
+            match &= in_subject | in_body
+        else:
+            match |= in_subject | in_body
     if by_number is not None:
         match |= by_number
         score = score + Case(When(by_number, then=Value(10.0)), default=Value(0.0))
