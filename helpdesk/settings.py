@@ -255,14 +255,15 @@ SLA_CALENDAR_WEEKLY_HOURS = {
 SLA_AT_RISK_SHARE = env.float("SLA_AT_RISK_SHARE", default=0.75)
 
 # Mail: EMAIL_URL (smtp://user:pass@host:port) or EMAIL_BACKEND (e.g. an anymail
-# backend, with its keys as ANYMAIL_<SETTING>); neither set: files in var/mail/.
+# backend, with its keys as ANYMAIL_<SETTING>); neither set: one .eml file per message
+# in var/mail/ (a mail client opens them).
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Helpdesk <support@helpdesk.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
     EMAIL_BACKEND = env.str(
-        "EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend"
+        "EMAIL_BACKEND", default="notifications.file_backend.EmailBackend"
     )
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 ANYMAIL = {
@@ -282,7 +283,9 @@ if REDIS_URL:
         }
     }
 else:
-    CELERY_BROKER_URL = "filesystem://"
+    # The host is a formality of the URL (the transport has none), but kombu warns
+    # "No hostname was supplied" at every connection without one.
+    CELERY_BROKER_URL = "filesystem://localhost/"
     _broker_dir = VAR_DIR / "celery"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
