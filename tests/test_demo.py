@@ -21,7 +21,7 @@ from billing.models import OutOfHoursRequest, Statement, TimeEntry
 from moderation.models import Flag
 from sla import display
 from tickets import search
-from tickets.models import Ticket, TicketEvent
+from tickets.models import SatisfactionRating, Ticket, TicketEvent
 
 tickets = list(Ticket.objects.order_by("number"))
 anna = User.objects.get(email="anna@northwind.example")
@@ -59,6 +59,10 @@ print(json.dumps({
                       ("new", "in_progress", "waiting_for_customer")
                       and t.organisation_id == anna.organisation_id],
     "search_page": [t.subject for t in search.search_tickets(user=anna, query=query)],
+    "ratings": sorted(SatisfactionRating.objects.filter(score__isnull=False)
+                      .values_list("score", flat=True)),
+    "ratings_after_resolution": all(r.rated_at > r.resolved_at for r in
+                                    SatisfactionRating.objects.filter(score__isnull=False)),
     "search_payments": [t.subject for t in search.search_tickets(user=anna,
                                                                  query="online payments")],
 }))
@@ -120,6 +124,9 @@ def test_the_demo_is_a_few_weeks_of_real_history_on_sqlite(tmp_path):
     assert demo["ooh"] == ["approved", "pending"]
     assert demo["account_requests"] == ["pending"]
     assert demo["flags"] == [["crap"]]
+    # Customers rated some resolutions, a low score among them, each after its resolution.
+    assert min(demo["ratings"]) <= 2 and 5 in demo["ratings"] and len(demo["ratings"]) >= 4
+    assert demo["ratings_after_resolution"]
 
     # Find before you file, on SQLite: neither "with" nor the tickets that share no word
     # of the subject come up; the search page wants every word, as on PostgreSQL.

@@ -29,8 +29,15 @@ from billing import statements
 from billing.calendar import previous_month
 from billing.models import Statement, TimeEntry
 from sla.services import current_calendar
-from tickets import periodic, services
-from tickets.models import LinkKind, Priority, Ticket, TicketType
+from tickets import periodic, rules, services
+from tickets.models import (
+    LinkKind,
+    Priority,
+    RatingVia,
+    SatisfactionRating,
+    Ticket,
+    TicketType,
+)
 
 PASSWORD = "demo-pass-2026"
 FIXTURES = Path(settings.BASE_DIR) / "tests" / "fixtures"
@@ -752,8 +759,32 @@ def _account_requests(clock: DemoClock, p) -> None:
     )
 
 
+# Scores and comments the requesters give, in the order their tickets were resolved; the
+# asks left over stay unrated, as many are in real life.
+RATINGS = [
+    (5, "Quick and clear, thank you."),
+    (4, ""),
+    (2, "It took three days and two reminders."),
+    (5, ""),
+    (3, "Fixed, but the first answer did not help."),
+    (1, "Closed without asking us whether it works."),
+]
+
+
 def _satisfaction_ratings(clock: DemoClock, p) -> None:
-    """Where the customers' satisfaction ratings of resolved tickets will go; none yet."""
+    """Requesters rate some resolutions, an hour or a day after each (by the portal or the
+    mail's link), through the same service; two low scores alert the managers."""
+    asks = SatisfactionRating.objects.filter(score__isnull=True).select_related(
+        "ticket__requester"
+    ).order_by("asked_at")
+    current = [ask for ask in asks if rules.rated_resolution(ask.ticket) == ask.resolved_at]
+    for (score, comment), ask in zip(RATINGS, current, strict=False):
+        later = ask.asked_at + datetime.timedelta(hours=1 if score >= 4 else 20)
+        clock.go(min(later, clock.real_now - datetime.timedelta(minutes=5)))
+        services.ticket_rate(
+            ticket=ask.ticket, actor=ask.ticket.requester, score=score, comment=comment,
+            via=RatingVia.MAIL if score % 2 else RatingVia.PORTAL, rating=ask,
+        )
 
 
 def _statements(p) -> None:
