@@ -18,6 +18,7 @@ from tickets.services.assignment import (
 from tickets.services.comments import comment_add
 from tickets.services.filing import effective_priority, ticket_file
 from tickets.services.links import ticket_link, ticket_unlink
+from tickets.services.merge import merge_refusal, ticket_merge
 from tickets.services.transitions import (
     TRANSITION_SERVICES,
     available_transitions,
@@ -45,7 +46,9 @@ __all__ = [
     "ticket_close",
     "ticket_file",
     "ticket_link",
+    "merge_refusal",
     "ticket_mark_duplicate",
+    "ticket_merge",
     "ticket_reject",
     "ticket_reopen",
     "ticket_request_info",
