@@ -7,6 +7,7 @@ form's fields are actions handed to services too (see ``tickets.admin_forms``).
 
 import threading
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
@@ -15,7 +16,7 @@ from django.db.models import F, Q
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
@@ -30,7 +31,7 @@ from core.pagination import EstimatedCountPaginator
 from moderation import selectors as moderation_selectors
 from sla import services as sla_services
 from sla.display import deadline_text, live_deadline, time_left_text
-from tickets import search, selectors, services
+from tickets import admin_merge, admin_presence, search, selectors, services
 from tickets.admin_forms import (
     BulkPriorityForm,
     BulkRejectForm,
@@ -500,6 +501,28 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
 
     # --- change page ------------------------------------------------------------------
 
+    def get_urls(self):
+        meta = self.opts
+        return [
+            path(
+                "<path:object_id>/presence/",
+                self.admin_site.admin_view(self.presence_view),
+                name=f"{meta.app_label}_{meta.model_name}_presence",
+            ),
+            path(
+                "<path:object_id>/merge/",
+                self.admin_site.admin_view(self.merge_view),
+                name=f"{meta.app_label}_{meta.model_name}_merge",
+            ),
+            *super().get_urls(),
+        ]
+
+    def presence_view(self, request, object_id):
+        return admin_presence.presence_view(self, request, object_id)
+
+    def merge_view(self, request, object_id):
+        return admin_merge.merge_view(self, request, object_id)
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and obj is not None:
             context.update(self._ticket_panel(request, obj))
@@ -520,6 +543,8 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
             "links": selectors.links_of(user, ticket),
             "history": selectors.history_of(ticket),
             "sla_events": ticket.sla_events.all(),
+            "presence_poll_ms": settings.PRESENCE_POLL_SECONDS * 1000,
+            "can_merge": admin_merge.can_merge(user, ticket),
         }
 
     def response_change(self, request, obj):
@@ -677,7 +702,7 @@ CHANGE_FIELDSETS = (
                 "sla_summary",
                 "reject_reason",
                 "description",
-                ("expected_status", "submit_token"),
+                ("expected_status", "seen", "submit_token"),
             )
         },
     ),

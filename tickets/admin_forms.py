@@ -20,7 +20,7 @@ from core.submit import SubmitTokenField, new_token, submit_once
 from moderation.presets import RejectPreset, rejection_reason
 from tickets import selectors, services
 from tickets.fields import MultipleFileField, attachment_help
-from tickets.models import Channel, LinkKind, Priority, Ticket, TicketLink, TicketType
+from tickets.models import Channel, LinkKind, Priority, Status, Ticket, TicketLink, TicketType
 
 KEEP = [("", "---------")]
 
@@ -222,6 +222,9 @@ class TicketChangeForm(ServiceForm):
     transition: str = ""  # the status button pressed, set per request by TicketAdmin
 
     expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
+    # The whole of what the page showed (``services.seen_state``): a reply or a status
+    # button after someone else changed the ticket is refused, showing what changed.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
     submit_token = SubmitTokenField()
     assign_to = StaffChoiceField(
         label=_("Assignee"),
@@ -285,6 +288,8 @@ class TicketChangeForm(ServiceForm):
         super().__init__(*args, **kwargs)
         ticket = self.instance
         self.fields["expected_status"].initial = ticket.status
+        self.fields["seen"].initial = services.seen_state(ticket) if ticket.pk else ""
+        self.changes = services.Changes()  # what changed, when a change refused the post
         self.fields["assign_to"].queryset = assignable_staff()
         self.fields["assign_to"].initial = ticket.assignee_id
         self.fields["link_ticket"].widget.attrs.update(_number_placeholder())
@@ -333,13 +338,53 @@ class TicketChangeForm(ServiceForm):
             (self.data.get("reply") or "").strip()
         )
 
+    def rearm(self) -> None:
+        super().rearm()
+        self.data["seen"] = services.seen_state(self.instance)
+
+    def change_lines(self) -> list[str]:
+        """What someone else changed since the page was shown, a line each (the new
+        comments are shown in full by the page)."""
+        changes, ticket = self.changes, self.instance
+        lines = []
+        if changes.old_status:
+            lines.append(
+                _("Status: %(old)s → %(new)s")
+                % {"old": Status(changes.old_status).label, "new": ticket.get_status_display()}
+            )
+        if changes.assignee_changed:
+            old = User.objects.filter(pk=changes.old_assignee_id).first()
+            nobody = _("nobody")
+            lines.append(
+                _("Assignee: %(old)s → %(new)s")
+                % {
+                    "old": old.get_full_name() if old else nobody,
+                    "new": ticket.assignee.get_full_name() if ticket.assignee else nobody,
+                }
+            )
+        if changes.old_priority is not None:
+            lines.append(
+                _("Priority: %(old)s → %(new)s")
+                % {
+                    "old": Priority(changes.old_priority).label,
+                    "new": ticket.get_priority_display(),
+                }
+            )
+        return lines
+
     def perform(self) -> None:
         data = self.cleaned_data
-        if self.transition:
-            # Act on the state the agent saw, before anything of this submission is done.
+        if self.transition or data["reply"].strip() or data["note"].strip():
+            # Act on what the agent saw, before anything of this submission is done: a
+            # reply waits too when someone else changed the ticket meanwhile.
             with self.refusals(None):
-                services.check_unchanged(self.instance, data["expected_status"])
+                services.check_unchanged(
+                    self.instance,
+                    data["expected_status"] if self.transition else None,
+                    seen=data["seen"],
+                )
             if self._errors:
+                self.changes = services.changes_since(self.instance, data["seen"])
                 return
         self._change_type(data)
         self._change_priority(data)

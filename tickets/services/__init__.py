@@ -8,7 +8,7 @@ the mail after commit.
 """
 
 from core.errors import ActionRefused
-from tickets.services._common import check_unchanged
+from tickets.services._common import Changes, changes_since, check_unchanged, seen_state
 from tickets.services.assignment import (
     ticket_assign,
     ticket_change_priority,
@@ -35,10 +35,13 @@ from tickets.services.transitions import (
 __all__ = [
     "TRANSITION_SERVICES",
     "ActionRefused",
+    "Changes",
     "available_transitions",
+    "changes_since",
     "check_unchanged",
     "comment_add",
     "effective_priority",
+    "seen_state",
     "ticket_accept",
     "ticket_assign",
     "ticket_change_priority",
