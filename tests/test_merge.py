@@ -49,7 +49,7 @@ def test_a_merge_moves_the_conversation_and_closes_the_duplicate_linked(
     for ticket in (duplicate, original):
         merge = ticket.events.get(kind=EventKind.MERGE)
         assert event_text(merge) == f"Merged {duplicate.number} into {original.number}"
-        assert "2 comments and 0 files moved" in merge.reason
+        assert merge.reason == "Comments moved: 2, files moved: 0"
     assert duplicate.events.filter(
         kind=EventKind.STATUS, new_value=Status.CLOSED, reason=f"Merged into {original.number}"
     ).exists()

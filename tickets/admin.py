@@ -537,9 +537,9 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
         return {
             "ticket_panel": True,
             "comments": selectors.comments_visible_to(user, ticket),
-            "ticket_files": selectors.attachments_visible_to(user).filter(
-                ticket=ticket, comment=None
-            ),
+            "ticket_files": selectors.attachments_visible_to(user)
+            .filter(ticket=ticket, comment=None)
+            .select_related("merged_from"),
             "links": selectors.links_of(user, ticket),
             "history": selectors.history_of(ticket),
             "sla_events": ticket.sla_events.all(),

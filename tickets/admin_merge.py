@@ -119,8 +119,8 @@ def merge_view(model_admin, request, object_id):
                     model_admin.message_user(
                         request,
                         _(
-                            "%(duplicate)s is merged into %(original)s: %(comments)s comments "
-                            "and %(files)s files moved."
+                            "%(duplicate)s is merged into %(original)s (comments moved: "
+                            "%(comments)s, files moved: %(files)s)."
                         )
                         % {
                             "duplicate": duplicate.number,

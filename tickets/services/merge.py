@@ -128,7 +128,7 @@ def ticket_merge(
         into.watchers.add(*watchers)
         Ticket.objects.filter(pk=into.pk).update(updated_at=now)
 
-        moved = _("%(comments)s comments and %(files)s files moved") % {
+        moved = _("Comments moved: %(comments)s, files moved: %(files)s") % {
             "comments": comments,
             "files": files,
         }
