@@ -230,3 +230,36 @@ def test_nothing_changed_the_reply_goes_at_the_first_click(agent, accepted):
     response = client.post(change_url(accepted), {**fields, "reply": "On it.", "_continue": 1})
     assert response.status_code == 302
     assert accepted.comments.filter(body="On it.").exists()
+
+
+def test_files_chosen_with_a_held_reply_are_asked_for_again_not_lost_silently(
+    agent, elena, accepted, screenshot_bytes
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(agent)
+    fields = opened(client, accepted)
+    services.comment_add(ticket=accepted, author=elena, body="On it too.")
+    response = client.post(
+        change_url(accepted),
+        {
+            **fields,
+            "reply": "Screenshot of the fix attached.",
+            "reply_files": SimpleUploadedFile("fix.png", screenshot_bytes, "image/png"),
+            "_continue": 1,
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "choose them again" in page and "Screenshot of the fix attached." in page
+    assert not accepted.attachments.exists()
+
+
+def test_a_poll_costs_a_fixed_handful_of_queries(agent, elena, accepted, django_assert_num_queries):
+    client = client_for(agent)
+    seen = services.seen_state(accepted)
+    client_for(elena).post(presence_url(accepted), {"state": "viewing"})
+    client.post(presence_url(accepted), {"seen": seen})
+    # The session, the person, the ticket, its newest comment: whoever else is there.
+    with django_assert_num_queries(4):
+        client.post(presence_url(accepted), {"seen": seen})

@@ -140,3 +140,27 @@ def test_customers_cannot_reach_the_merge_page(client, customer, pair):
     assert response.status_code == 302 and "/admin/login/" in response.url
     duplicate.refresh_from_db()
     assert duplicate.status == Status.NEW
+
+
+def test_merge_selected_into_one_from_the_list(client, agent, customer, outsider, pair):
+    duplicate, original = pair
+    another = factories.TicketFactory(requester=customer, subject="Blank again, third")
+    foreign = factories.TicketFactory(requester=outsider)
+    selected = [duplicate.pk, another.pk, original.pk, foreign.pk]
+    client.force_login(agent)
+    data = {"action": "bulk_merge", "_selected_action": selected}
+    form = client.post("/admin/tickets/ticket/", data).content.decode()
+    assert "Merge into ticket" in form and "Blank invoices again" in form
+
+    response = client.post(
+        "/admin/tickets/ticket/", {**data, "apply": "1", "original": original.number}, follow=True
+    )
+    page = response.content.decode()
+    assert f"Changed: {duplicate.number}, {another.number}." in page
+    assert f"Not changed: {foreign.number}: Tickets of different organisations" in page
+    for ticket in (duplicate, another):
+        ticket.refresh_from_db()
+        assert ticket.status == Status.CLOSED
+    original.refresh_from_db()
+    assert original.status == Status.IN_PROGRESS
+    assert original.comments.filter(merged_from=duplicate).count() == 1

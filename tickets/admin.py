@@ -33,6 +33,7 @@ from sla import services as sla_services
 from sla.display import deadline_text, live_deadline, time_left_text
 from tickets import admin_merge, admin_presence, search, selectors, services
 from tickets.admin_forms import (
+    BulkMergeForm,
     BulkPriorityForm,
     BulkRejectForm,
     BulkResolveForm,
@@ -225,6 +226,7 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
         "bulk_change_priority",
         "bulk_resolve",
         "bulk_reject",
+        "bulk_merge",
     )
 
     # --- permissions: by role, not Django model permissions ---------------------------
@@ -416,6 +418,21 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
                 actor=request.user,
                 reason=form.reason_for(ticket),
                 preset=form.cleaned_data["preset"],
+            ),
+        )
+        return None
+
+    @admin.action(description=_("Merge selected into…"))
+    def bulk_merge(self, request, queryset):
+        form = BulkMergeForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return self._bulk_form(request, queryset, form, "bulk_merge")
+        original = form.cleaned_data["original"]
+        self._bulk(
+            request,
+            queryset.exclude(pk=original.pk),
+            lambda ticket: services.ticket_merge(
+                ticket=ticket, actor=request.user, original=original
             ),
         )
         return None

@@ -385,6 +385,15 @@ class TicketChangeForm(ServiceForm):
                 )
             if self._errors:
                 self.changes = services.changes_since(self.instance, data["seen"])
+                for name in ("reply_files", "note_files"):
+                    if data[name]:
+                        self.add_error(
+                            name,
+                            _(
+                                "Nothing was sent, and a browser never sends chosen files "
+                                "twice: choose them again."
+                            ),
+                        )
                 return
         self._change_type(data)
         self._change_priority(data)
@@ -612,6 +621,30 @@ class BulkPriorityForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One reason for all; kept in each history and e-mailed to each customer."),
     )
+
+
+class BulkMergeForm(forms.Form):
+    original = forms.CharField(
+        label=_("Merge into ticket"),
+        max_length=32,
+        help_text=_(
+            "The open ticket that stays. Each selected ticket's comments and files move "
+            "there, and each closes as its duplicate; their requesters are told."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["original"].widget.attrs.update(_number_placeholder())
+
+    def clean_original(self) -> Ticket:
+        number = self.cleaned_data["original"].strip()
+        original = Ticket.objects.filter(number__iexact=number).first()
+        if original is None:
+            raise ValidationError(
+                _("There is no ticket %(number)s."), params={"number": number}, code="not_found"
+            )
+        return original
 
 
 class BulkResolveForm(forms.Form):
