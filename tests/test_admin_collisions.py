@@ -232,7 +232,7 @@ def test_nothing_changed_the_reply_goes_at_the_first_click(agent, accepted):
     assert accepted.comments.filter(body="On it.").exists()
 
 
-def test_files_chosen_with_a_held_reply_are_asked_for_again_not_lost_silently(
+def test_files_chosen_with_a_held_reply_are_kept_and_go_with_the_next_click(
     agent, elena, accepted, screenshot_bytes
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -251,8 +251,52 @@ def test_files_chosen_with_a_held_reply_are_asked_for_again_not_lost_silently(
     )
     page = response.content.decode()
     assert response.status_code == 200
-    assert "choose them again" in page and "Screenshot of the fix attached." in page
+    assert "Kept for your public reply" in page and "fix.png" in page
     assert not accepted.attachments.exists()
+
+    again = client.post(
+        change_url(accepted),
+        {
+            **fields,
+            "seen": hidden(page, "seen"),
+            "reply": "Screenshot of the fix attached.",
+            "reply_pending": hidden(page, "reply_pending"),
+            "_continue": 1,
+        },
+    )
+    assert again.status_code == 302
+    reply = accepted.comments.get(body="Screenshot of the fix attached.")
+    assert [a.original_name for a in reply.attachments.all()] == ["fix.png"]
+
+
+def test_kept_files_are_only_their_uploaders(agent, elena, accepted, screenshot_bytes):
+    """Another agent naming someone's kept file gets nothing attached."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(agent)
+    fields = opened(client, accepted)
+    services.comment_add(ticket=accepted, author=elena, body="Me too.")
+    page = client.post(
+        change_url(accepted),
+        {
+            **fields,
+            "reply": "With a file.",
+            "reply_files": SimpleUploadedFile("fix.png", screenshot_bytes, "image/png"),
+            "_continue": 1,
+        },
+    ).content.decode()
+    theirs = client_for(elena)
+    her_fields = opened(theirs, accepted)
+    theirs.post(
+        change_url(accepted),
+        {
+            **her_fields,
+            "reply": "Stealing?",
+            "reply_pending": hidden(page, "reply_pending"),
+            "_continue": 1,
+        },
+    )
+    assert not accepted.comments.get(body="Stealing?").attachments.exists()
 
 
 def test_a_poll_costs_a_fixed_handful_of_queries(agent, elena, accepted, django_assert_num_queries):

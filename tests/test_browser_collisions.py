@@ -1,11 +1,11 @@
 """Two agents on one ticket page, each in their own browser context: one sees the other
-viewing, then replying; the other's reply sent, the first agent's own reply is held to
-show it, and one more click sends."""
+viewing, then replying; the other's reply sent, the first agent's own reply (and its
+file) is held to show it, and one more click sends; and a merge from the ticket page."""
 
 import pytest
 from django.core.cache import cache
 
-from tests import factories
+from tests import factories, helpers
 from tests.axe import assert_accessible
 from tests.browser import admin_login
 from tickets import presence, services
@@ -42,6 +42,9 @@ def test_a_second_agent_is_seen_and_their_reply_is_shown_before_sending_ours(
     b.locator("textarea[name=reply]").press_sequentially("Restart the print service.")
     expect(notice).to_contain_text("Elena Petrova is replying…")
     a.locator("textarea[name=reply]").fill("Try version 4.2, please.")
+    a.locator("input[name=reply_files]").set_input_files(
+        {"name": "settings.png", "mimeType": "image/png", "buffer": helpers.screenshot_bytes()}
+    )
 
     b.get_by_role("button", name="Save and continue editing").click()
     expect(b.locator(".messagelist")).to_contain_text("Reply sent to the customer.")
@@ -54,6 +57,7 @@ def test_a_second_agent_is_seen_and_their_reply_is_shown_before_sending_ours(
     expect(changed).to_contain_text("Changed since you opened this page")
     expect(changed).to_contain_text("Restart the print service.")
     expect(a.locator("textarea[name=reply]")).to_have_value("Try version 4.2, please.")
+    expect(a.locator(".kept-files")).to_contain_text("settings.png")  # the file waits too
     assert not Comment.objects.filter(author=ivan).exists()
     assert_accessible(a, "the ticket page asking before sending")
 
@@ -63,6 +67,8 @@ def test_a_second_agent_is_seen_and_their_reply_is_shown_before_sending_ours(
         (elena.pk, "Restart the print service."),
         (ivan.pk, "Try version 4.2, please."),
     ]
+    reply = ticket.comments.get(author=ivan)
+    assert [f.original_name for f in reply.attachments.all()] == ["settings.png"]
 
 
 def test_an_agent_merges_a_duplicate_from_its_page(django_db_setup, live_server, new_page):

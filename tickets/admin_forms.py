@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import CONTRACTOR_ROLES, CUSTOMER_ROLES, Organisation, User
 from core.submit import SubmitTokenField, new_token, submit_once
 from moderation.presets import RejectPreset, rejection_reason
-from tickets import selectors, services
+from tickets import kept_uploads, selectors, services
 from tickets.fields import MultipleFileField, attachment_help
 from tickets.models import Channel, LinkKind, Priority, Status, Ticket, TicketLink, TicketType
 
@@ -290,6 +290,13 @@ class TicketChangeForm(ServiceForm):
         self.fields["expected_status"].initial = ticket.status
         self.fields["seen"].initial = services.seen_state(ticket) if ticket.pk else ""
         self.changes = services.Changes()  # what changed, when a change refused the post
+        # Files kept from an earlier try of this page, per box (``tickets.kept_uploads``).
+        self.kept = {
+            box: kept_uploads.taken(user=self.actor, post=self.data, prefix=box)
+            if self.is_bound
+            else []
+            for box in ("reply", "note")
+        }
         self.fields["assign_to"].queryset = assignable_staff()
         self.fields["assign_to"].initial = ticket.assignee_id
         self.fields["link_ticket"].widget.attrs.update(_number_placeholder())
@@ -342,6 +349,16 @@ class TicketChangeForm(ServiceForm):
         super().rearm()
         self.data["seen"] = services.seen_state(self.instance)
 
+    def _post_clean(self):
+        super()._post_clean()
+        if self._errors and self.instance.pk:
+            # The page comes back: the files chosen this time wait with it.
+            for box in self.kept:
+                chosen = self.files.getlist(f"{box}_files")
+                self.kept[box] = kept_uploads.keep(
+                    user=self.actor, files=chosen, already=self.kept[box]
+                )
+
     def change_lines(self) -> list[str]:
         """What someone else changed since the page was shown, a line each (the new
         comments are shown in full by the page)."""
@@ -386,7 +403,7 @@ class TicketChangeForm(ServiceForm):
             if self._errors:
                 self.changes = services.changes_since(self.instance, data["seen"])
                 for name in ("reply_files", "note_files"):
-                    if data[name]:
+                    if data[name] and not kept_uploads.available():
                         self.add_error(
                             name,
                             _(
@@ -461,13 +478,14 @@ class TicketChangeForm(ServiceForm):
                 author=self.actor,
                 body=data[field],
                 internal=internal,
-                files=data[f"{field}_files"],
+                files=[*data[f"{field}_files"], *kept_uploads.as_uploads(self.kept[field])],
             )
+            kept_uploads.discard(self.kept[field])
             self.done.append(done)
 
     def _fire_with_reply(self, data) -> None:
         """The status change with the typed reply as its message: one comment, one mail."""
-        if data["reply_files"]:
+        if data["reply_files"] or self.kept["reply"]:
             self.add_error(
                 "reply_files",
                 _("A status change takes text only: send the files with a plain reply."),
