@@ -7,10 +7,18 @@ from django.db import connection
 
 from notifications.models import Event, Notification
 from notifications.rendering import render_notification
+from sla.models import SlaEventKind, SlaState
 from tests import factories
 from tests.helpers import drive_to
 from tickets import rules, services
-from tickets.models import Attachment, Comment, EventKind, LinkKind, Status, TicketLink
+from tickets.models import (
+    Attachment,
+    Comment,
+    EventKind,
+    LinkKind,
+    Status,
+    TicketLink,
+)
 from tickets.templatetags.helpdesk import event_text
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +125,9 @@ def test_the_duplicates_sla_clocks_stop(pair, agent):
     services.ticket_merge(ticket=duplicate, actor=agent, original=original)
     duplicate.refresh_from_db()
     assert duplicate.live_clock is None
+    assert duplicate.reaction_state == SlaState.STOPPED  # never accepted: no breach later
+    assert duplicate.sla_events.filter(kind=SlaEventKind.STOPPED).count() == 1
+    assert not original.sla_events.filter(kind=SlaEventKind.STOPPED).exists()
 
 
 @pytest.mark.parametrize("case", ["itself", "other_organisation", "closed", "rejected"])
