@@ -12,7 +12,7 @@ from api.etags import ticket_etag
 from api.models import ApiToken, TokenScope
 from sla import services as sla
 from sla.models import LiveClock, Priority, SlaState
-from tickets import selectors, services
+from tickets import rules, selectors, services
 from tickets.models import Attachment, Comment, Status, TicketEvent, TicketType
 
 MAX_TEXT = 50_000
@@ -145,6 +145,14 @@ class LinkSerializer(serializers.Serializer):
     status = serializers.ChoiceField(source="other.status", choices=Status.choices)
 
 
+class RatingSerializer(serializers.Serializer):
+    score = serializers.IntegerField(allow_null=True, help_text="1 to 5; null: asked, not rated")
+    comment = serializers.CharField()
+    asked_at = serializers.DateTimeField()
+    rated_at = serializers.DateTimeField(allow_null=True)
+    via = serializers.CharField()
+
+
 class TicketDetailSerializer(TicketSerializer):
     body = serializers.CharField()
     reject_reason = serializers.CharField()
@@ -152,6 +160,7 @@ class TicketDetailSerializer(TicketSerializer):
     transitions = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
+    satisfaction = serializers.SerializerMethodField()
 
     @extend_schema_field(SlaDetailSerializer)
     def get_sla(self, ticket) -> dict:
@@ -187,6 +196,12 @@ class TicketDetailSerializer(TicketSerializer):
     def get_links(self, ticket) -> list:
         rows = selectors.links_of(self.context["request"].user, ticket)
         return LinkSerializer(rows, many=True).data
+
+    @extend_schema_field(RatingSerializer(allow_null=True))
+    def get_satisfaction(self, ticket) -> dict | None:
+        """The rating asked for the current resolution (null while it is open)."""
+        rating = rules.current_rating(ticket)
+        return None if rating is None else RatingSerializer(rating).data
 
 
 class TicketCreateSerializer(serializers.Serializer):

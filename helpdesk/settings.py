@@ -232,6 +232,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 REOPEN_WINDOW_DAYS = env.int("REOPEN_WINDOW_DAYS", default=10)
 AUTO_CLOSE_BUSINESS_DAYS = env.int("AUTO_CLOSE_BUSINESS_DAYS", default=5)
 ACCOUNT_INVITATION_DAYS = env.int("ACCOUNT_INVITATION_DAYS", default=7)
+# Satisfaction: how long the rating links of a mail work, and the score at or below
+# which the assignee and the managers are alerted.
+SATISFACTION_LINK_DAYS = env.int("SATISFACTION_LINK_DAYS", default=30)
+SATISFACTION_ALERT_SCORE = env.int("SATISFACTION_ALERT_SCORE", default=2)
 # The usual length of an update installation, in hours: its agreed window must hold it.
 UPDATE_ESTIMATE_HOURS = tuple(
     env.list("UPDATE_ESTIMATE_HOURS", cast=float, default=[1, 3])[:2]
@@ -255,14 +259,15 @@ SLA_CALENDAR_WEEKLY_HOURS = {
 SLA_AT_RISK_SHARE = env.float("SLA_AT_RISK_SHARE", default=0.75)
 
 # Mail: EMAIL_URL (smtp://user:pass@host:port) or EMAIL_BACKEND (e.g. an anymail
-# backend, with its keys as ANYMAIL_<SETTING>); neither set: files in var/mail/.
+# backend, with its keys as ANYMAIL_<SETTING>); neither set: one .eml file per message
+# in var/mail/ (a mail client opens them).
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Helpdesk <support@helpdesk.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
     EMAIL_BACKEND = env.str(
-        "EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend"
+        "EMAIL_BACKEND", default="notifications.file_backend.EmailBackend"
     )
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 ANYMAIL = {
@@ -282,7 +287,9 @@ if REDIS_URL:
         }
     }
 else:
-    CELERY_BROKER_URL = "filesystem://"
+    # The host is a formality of the URL (the transport has none), but kombu warns
+    # "No hostname was supplied" at every connection without one.
+    CELERY_BROKER_URL = "filesystem://localhost/"
     _broker_dir = VAR_DIR / "celery"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),

@@ -20,7 +20,7 @@ from django.utils.translation import pgettext
 from core.markdown import render_markdown
 from notifications.models import Audience, Event, Notification, NotificationStatus
 from notifications.services import thread_root_id
-from notifications.tokens import reply_address, unsubscribe_token
+from notifications.tokens import rating_token, reply_address, unsubscribe_token
 
 TEMPLATE_DIR = "notifications/email"
 # The ticket mails; other features' events (notifications.api) may have none.
@@ -155,6 +155,8 @@ def _event_facts(notification: Notification) -> dict:
         extra["due"] = notification.ticket.reaction_due
     if notification.event == Event.DIGEST:
         extra["items"] = _digest_items(notification)
+    if facts.get("rating_id"):
+        extra["rating_links"] = rating_links(notification)
     if facts.get("clock"):
         extra["clock_label"] = (
             pgettext("SLA deadline of the", "reaction")
@@ -188,6 +190,24 @@ def _digest_items(notification: Notification) -> list[dict]:
             item["text"] = f"{_label(row, facts.get('old'))} → {_label(row, facts['new'])}"
         items.append(item)
     return items
+
+
+RATING_SCORES = (5, 4, 3, 2, 1)
+
+
+def rating_links(notification: Notification) -> list[tuple[int, str]]:
+    """(score, URL) of the one-click satisfaction links: only in the requester's own
+    copy (the link rates as them, without a login); everyone else's mail has none."""
+    ticket = notification.ticket
+    if (
+        ticket is None
+        or notification.audience != Audience.CUSTOMER
+        or notification.recipient_id != ticket.requester_id
+    ):
+        return []
+    token = rating_token(rating_id=notification.context["rating_id"], ticket_id=ticket.pk)
+    url = _absolute(reverse("portal:rating_link", args=[token]))
+    return [(score, f"{url}?score={score}") for score in RATING_SCORES]
 
 
 def _comment(notification: Notification, comment_id: int):

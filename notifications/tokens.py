@@ -62,3 +62,32 @@ def user_id_from_unsubscribe_token(token: str) -> int | None:
     except signing.BadSignature:
         return None
     return value if isinstance(value, int) else None
+
+
+_RATING_SALT = "notifications.tokens.satisfaction"
+
+
+def rating_token(*, rating_id: int, ticket_id: int) -> str:
+    """The signed, dated key of a satisfaction link: it names one rating of one ticket."""
+    return signing.dumps({"r": rating_id, "t": ticket_id}, salt=_RATING_SALT, compress=False)
+
+
+class RatingLinkExpired(Exception):
+    """A satisfaction link we signed, older than its lifetime."""
+
+
+def rating_from_token(token: str, *, max_age_days: int) -> tuple[int, int] | None:
+    """(rating id, ticket id) of a link signed by us, or None for a forged or altered
+    one; raises ``RatingLinkExpired`` for ours past ``max_age_days``."""
+    try:
+        value = signing.loads(token, salt=_RATING_SALT, max_age=max_age_days * 86400)
+    except signing.SignatureExpired:
+        raise RatingLinkExpired from None
+    except signing.BadSignature:
+        return None
+    if not isinstance(value, dict):
+        return None
+    rating_id, ticket_id = value.get("r"), value.get("t")
+    if not isinstance(rating_id, int) or not isinstance(ticket_id, int):
+        return None
+    return rating_id, ticket_id

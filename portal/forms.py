@@ -169,3 +169,22 @@ def search(tickets, query: str):
 
     condition = matching(query)
     return tickets if condition is None else tickets.filter(condition)
+
+
+class RatingForm(forms.Form):
+    """A satisfaction rating: a score from 1 to 5 and an optional comment."""
+
+    score = forms.TypedChoiceField(
+        label=_("How satisfied are you with the resolution?"),
+        choices=[(n, str(n)) for n in (5, 4, 3, 2, 1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text=_("5 is very satisfied, 1 not at all."),
+        error_messages={"required": _("Choose a score from 1 to 5.")},
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

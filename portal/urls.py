@@ -15,6 +15,9 @@ urlpatterns = [
     path("tickets/<slug:number>/", views.ticket_detail, name="ticket_detail"),
     path("tickets/<slug:number>/comment/", views.ticket_comment, name="ticket_comment"),
     path("tickets/<slug:number>/watch/", views.ticket_watch, name="ticket_watch"),
+    path("tickets/<slug:number>/rate/", views.ticket_rate, name="ticket_rate"),
+    # The satisfaction link of a mail: no login, the signed token is the proof.
+    path("rate/<str:token>/", views.rating_link, name="rating_link"),
     path(
         "tickets/<slug:number>/do/<slug:transition>/",
         views.ticket_transition,

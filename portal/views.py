@@ -13,18 +13,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.markdown import ticket_numbers_in
 from moderation.checks import improper_words
 from moderation.presets import RejectPreset
+from notifications.tokens import RatingLinkExpired, rating_from_token
 from portal import pending, user_content
-from portal.forms import CommentForm, TicketFilterForm, TicketForm, TransitionForm
+from portal.forms import CommentForm, RatingForm, TicketFilterForm, TicketForm, TransitionForm
 from portal.submit import new_token, submit_once
 from sla.display import reaction_line, resolution_line
 from tickets import rules as ticket_rules
 from tickets import search, selectors, services
-from tickets.models import Attachment, RulesPage, Status
+from tickets.models import Attachment, RatingVia, RulesPage, SatisfactionRating, Status
 from tickets.previews import preview_png
 
 TICKET_NUMBER = re.compile(r"[A-Za-z0-9-]{1,32}")
@@ -249,7 +250,17 @@ def _detail_context(request, ticket, *, comment_form=None) -> dict:
         "watcher_count": ticket.watchers.count(),
         "sla_lines": [line for line in (reaction_line(ticket), resolution_line(ticket)) if line],
         "offer_split": _offer_split(user, ticket),
+        **_rating_context(user, ticket),
     }
+
+
+def _rating_context(user, ticket, form=None) -> dict:
+    """The rating given to the current resolution, or the form to give it."""
+    if ticket.status not in ticket_rules.RATED_STATUSES:
+        return {"rating": None, "rating_form": None}
+    rating = ticket_rules.current_rating(ticket)
+    can_rate = ticket_rules.rating_refusal(user, ticket) is None
+    return {"rating": rating, "rating_form": (form or RatingForm()) if can_rate else None}
 
 
 def _offer_split(user, ticket) -> bool:
@@ -393,6 +404,79 @@ def ticket_transition(request, number: str, transition: str):
     if not first:
         messages.info(request, _("This was sent already; here is the result."))
     return redirect(url)
+
+
+@login_required
+@require_POST
+def ticket_rate(request, number: str):
+    """The portal's rating of a resolved or closed ticket."""
+    ticket = _ticket_or_404(request.user, number)
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.ticket_rate(
+                ticket=ticket,
+                actor=request.user,
+                score=form.cleaned_data["score"],
+                comment=form.cleaned_data["comment"],
+                via=RatingVia.PORTAL,
+            )
+        except services.ActionRefused as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Thank you for rating %(number)s.") % {"number": number})
+        return redirect("portal:ticket_detail", number=ticket.number)
+    context = _detail_context(request, ticket)
+    context.update(_rating_context(request.user, ticket, form))
+    return render(request, "tickets/ticket_detail.html", context, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def rating_link(request, token: str):
+    """The satisfaction link of a mail, without a login: it rates one resolution of one
+    ticket, once. A GET only shows the chosen score with a comment box (mail scanners
+    open every link); the button's POST records it. The page shows the ticket's number
+    and subject, nothing else of it."""
+    try:
+        found = rating_from_token(token, max_age_days=settings.SATISFACTION_LINK_DAYS)
+    except RatingLinkExpired:
+        return render(request, "tickets/rating_link.html", {"state": "expired"}, status=410)
+    rating = None
+    if found is not None:
+        rating_id, ticket_id = found
+        rating = (
+            SatisfactionRating.objects.select_related("ticket__requester")
+            .filter(pk=rating_id, ticket_id=ticket_id)
+            .first()
+        )
+    if rating is None:
+        raise Http404
+    ticket = rating.ticket
+    context = {"ticket": ticket, "rating": rating, "token": token, "state": "ask"}
+    if rating.is_rated:
+        return render(request, "tickets/rating_link.html", {**context, "state": "rated"})
+    form = RatingForm(request.POST or None, initial={"score": request.GET.get("score")})
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ticket_rate(
+                ticket=ticket,
+                actor=ticket.requester,
+                score=form.cleaned_data["score"],
+                comment=form.cleaned_data["comment"],
+                via=RatingVia.MAIL,
+                rating=rating,
+            )
+        except services.ActionRefused as exc:
+            state = "rated" if exc.code == "already_rated" else "refused"
+            context.update(state=state, refusal=exc.message)
+            status = 200 if state == "rated" else 409
+        else:
+            context["state"] = "thanks"
+    elif request.method == "POST":
+        status = 400
+    context["form"] = form
+    return render(request, "tickets/rating_link.html", context, status=status)
 
 
 def _new_ticket_url() -> str:

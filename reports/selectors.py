@@ -19,7 +19,15 @@ from accounts.models import Organisation
 from billing.models import Statement, StatementStatus, TimeEntry
 from reports.aggregates import Median, database_has_median
 from reports.periods import Period, month_of
-from tickets.models import OPEN_STATUSES, Priority, SlaState, Status, Ticket, TicketType
+from tickets.models import (
+    OPEN_STATUSES,
+    Priority,
+    SatisfactionRating,
+    SlaState,
+    Status,
+    Ticket,
+    TicketType,
+)
 
 
 def _tickets_filed(period: Period, organisation: Organisation | None) -> QuerySet[Ticket]:
@@ -416,3 +424,117 @@ def hours_billed(*, period: Period, organisation: Organisation | None = None) ->
         total.add(row)
     total.tickets = entries.aggregate(tickets=Count("ticket_id", distinct=True))["tickets"]
     return HoursReport(period=period, rows=rows, months=list(per_month.values()), total=total)
+
+
+# --- satisfaction --------------------------------------------------------------------
+
+SCORES = (1, 2, 3, 4, 5)
+
+
+@dataclass
+class SatisfactionFigures:
+    """The ratings of a group (an organisation, a month, an agent, the period): how many,
+    their average, and how many gave each score. They add up, so the groups are summed
+    from one query."""
+
+    organisation_id: int | None = None
+    organisation: str = ""
+    month: datetime.date | None = None
+    agent_id: int | None = None
+    agent: str = ""
+    rated: int = 0
+    score_sum: int = 0
+    by_score: dict = field(default_factory=dict)
+
+    @property
+    def average(self) -> float | None:
+        return None if not self.rated else self.score_sum / self.rated
+
+    @property
+    def score_counts(self) -> list[int]:
+        """Counts of 1 … 5 (for table columns)."""
+        return [self.by_score.get(score, 0) for score in SCORES]
+
+    @property
+    def satisfied_percent(self) -> float | None:
+        """Share of ratings of 4 or 5."""
+        return _percent(self.by_score.get(4, 0) + self.by_score.get(5, 0), self.rated)
+
+    def add(self, other: "SatisfactionFigures") -> None:
+        self.rated += other.rated
+        self.score_sum += other.score_sum
+        for score, count in other.by_score.items():
+            self.by_score[score] = self.by_score.get(score, 0) + count
+
+
+@dataclass
+class SatisfactionReport:
+    period: Period
+    rows: list[SatisfactionFigures]  # per organisation, month and agent (the CSV)
+    months: list[SatisfactionFigures]  # every month of the period, empty ones included
+    organisations: list[SatisfactionFigures]
+    agents: list[SatisfactionFigures]
+    total: SatisfactionFigures
+
+
+def _score_alias(score: int) -> str:
+    return f"score_{score}"
+
+
+def satisfaction(*, period: Period, organisation: Organisation | None = None) -> SatisfactionReport:
+    """Satisfaction ratings per organisation, month (of the rating, in the calendar's
+    time zone) and agent (who resolved the ticket). One query; the rest is summed."""
+    ratings = SatisfactionRating.objects.filter(
+        score__isnull=False, rated_at__gte=period.start, rated_at__lt=period.end
+    )
+    if organisation is not None:
+        ratings = ratings.filter(ticket__organisation=organisation)
+    aggregates = {"rated": Count("id"), "score_sum": Sum("score")}
+    for score in SCORES:
+        aggregates[_score_alias(score)] = Count("id", filter=Q(score=score))
+    grouped = (
+        ratings.annotate(month=TruncMonth("rated_at", tzinfo=period.tz))
+        .values(
+            "ticket__organisation_id", "ticket__organisation__name", "month", "agent_id",
+            "agent__full_name", "agent__email",
+        )
+        .annotate(**aggregates)
+        .order_by("ticket__organisation__name", "ticket__organisation_id", "month",
+                  "agent__full_name", "agent_id")
+    )
+    rows = [
+        SatisfactionFigures(
+            organisation_id=values["ticket__organisation_id"],
+            organisation=values["ticket__organisation__name"],
+            month=month_of(values["month"]),
+            agent_id=values["agent_id"],
+            agent=values["agent__full_name"] or values["agent__email"] or "",
+            rated=values["rated"],
+            score_sum=values["score_sum"] or 0,
+            by_score={score: values[_score_alias(score)] for score in SCORES},
+        )
+        for values in grouped
+    ]
+    per_month = {month: SatisfactionFigures(month=month) for month in period.months()}
+    per_organisation: dict[int, SatisfactionFigures] = {}
+    per_agent: dict[int | None, SatisfactionFigures] = {}
+    total = SatisfactionFigures()
+    for row in rows:
+        per_month[row.month].add(row)
+        per_organisation.setdefault(
+            row.organisation_id,
+            SatisfactionFigures(organisation_id=row.organisation_id, organisation=row.organisation),
+        ).add(row)
+        per_agent.setdefault(
+            row.agent_id, SatisfactionFigures(agent_id=row.agent_id, agent=row.agent)
+        ).add(row)
+        total.add(row)
+    agents = sorted(per_agent.values(), key=lambda f: (f.agent_id is None, f.agent.lower()))
+    return SatisfactionReport(
+        period=period,
+        rows=rows,
+        months=list(per_month.values()),
+        organisations=list(per_organisation.values()),
+        agents=agents,
+        total=total,
+    )

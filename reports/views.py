@@ -254,3 +254,51 @@ def hours_csv(request):
     )
     return csv_response(_filename("hours", form), HOURS_HEADER, rows)
 
+
+
+# --- satisfaction --------------------------------------------------------------------
+
+def _score_series():
+    """The scores as chart series, stacked bottom-up (the lowest at the foot), in the
+    reader's language."""
+    return [
+        (f"s{score}", _("%(score)s of 5") % {"score": score}, score)
+        for score in selectors.SCORES
+    ]
+
+
+@contractor_staff_required
+def satisfaction_report(request):
+    form = _filter(request)
+    series = _score_series()
+    context = {"form": form, "report": None, "scores": series}
+    if form.is_valid():
+        report = selectors.satisfaction(
+            period=form.period, organisation=form.selected_organisation
+        )
+        stacks = {
+            m.month: [(name, label, m.by_score.get(score, 0)) for name, label, score in series]
+            for m in report.months
+        }
+        context.update(report=report, query=_query(form), chart=charts.stacked_bars(stacks))
+    return _page(request, "reports/satisfaction.html", _("Customer satisfaction"), **context)
+
+
+@contractor_staff_required
+def satisfaction_csv(request):
+    form = _filter(request)
+    if not form.is_valid():
+        return _bad_filter(form)
+    report = selectors.satisfaction(period=form.period, organisation=form.selected_organisation)
+    header = (
+        _("Organisation"), _("Month"), _("Resolved by"), _("Ratings"), _("Average score"),
+        *(label for _series, label, _score in _score_series()),
+    )
+    rows = (
+        (
+            row.organisation, _month(row.month), row.agent or _("Nobody"), row.rated,
+            number(row.average, 2), *row.score_counts,
+        )
+        for row in report.rows
+    )
+    return csv_response(_filename("satisfaction", form), header, rows)

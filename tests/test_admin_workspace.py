@@ -256,6 +256,19 @@ def test_the_list_shows_the_columns_that_fit_and_the_most_urgent_deadline_first(
     assert 'class="ticket-subject">Urgent one</span>' in page
 
 
+def test_the_lists_age_says_how_long_ago_with_the_exact_time_on_hover(client, agent, customer):
+    client.force_login(agent)
+    with time_machine.travel(msk(2026, 11, 30, 10, 0), tick=False):
+        factories.TicketFactory(requester=customer, subject="Filed on Monday")
+    with time_machine.travel(msk(2026, 12, 1, 13, 0), tick=False):
+        page = client.get(LIST).content.decode()
+    age = page.split('class="field-age"')[1].split("</td>")[0]
+    assert age == (
+        '><time datetime="2026-11-30T10:00:00+03:00" title="30 Nov 2026, 10:00 (GMT+3)">'
+        "1\xa0day, 3\xa0hours ago</time>"
+    )
+
+
 def test_saved_views(client, agent, customer):
     colleague = factories.AgentFactory()
     mine = factories.TicketFactory(requester=customer, subject="Mine")

@@ -278,6 +278,24 @@ def test_the_plain_fallback_ranks_by_words_and_keeps_the_scope(
     assert str(search.excerpt(results[0])) == "Last spring&#x27;s invoice run hung the same way."
 
 
+def test_the_plain_fallback_reads_the_search_page_syntax(monkeypatch, customer, invoice_tickets):
+    """The search page on SQLite (the demo) as on PostgreSQL: every word, -word left out,
+    "a phrase" as written, or between alternatives; the commonest words never match."""
+    monkeypatch.setattr(search, "is_postgresql", lambda: False)
+
+    def found(query):
+        return set(search.search_tickets(user=customer, query=query))
+
+    mine, closed = invoice_tickets["mine"], invoice_tickets["closed"]
+    assert found("invoice run") == {mine, closed}
+    assert found("invoice -october") == {closed}
+    assert found('"monthly invoice"') == {mine}
+    assert found('"invoice monthly"') == set()
+    assert found("radius or october") == {mine, invoice_tickets["unrelated"]}
+    assert found("the invoice run for") == {mine, closed}
+    assert found("Card payments fail with error 502") == set()
+
+
 # --- the indexes ------------------------------------------------------------------------
 
 

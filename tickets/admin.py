@@ -20,12 +20,12 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
-from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
 
 from accounts.admin import ManagedByManagersMixin, is_contractor_staff
 from accounts.models import Organisation
+from core import dates
 from core.markdown import render_markdown
 from core.pagination import EstimatedCountPaginator
 from moderation import selectors as moderation_selectors
@@ -349,7 +349,7 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("age"), ordering="-created_at")
     def age(self, obj: Ticket) -> str:
-        return timesince(obj.created_at, depth=1)
+        return dates.relative_time(obj.created_at)
 
     @admin.display(description=_("description"))
     def description(self, obj: Ticket):
@@ -562,6 +562,7 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
             "sla_events": ticket.sla_events.all(),
             "presence_poll_ms": settings.PRESENCE_POLL_SECONDS * 1000,
             "can_merge": admin_merge.can_merge(user, ticket),
+            "ratings": ticket.ratings.select_related("rated_by", "agent"),
         }
 
     def response_change(self, request, obj):

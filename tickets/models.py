@@ -506,6 +506,7 @@ class EventKind(models.TextChoices):
     LINK = "link", _("Link added")
     UNLINK = "unlink", _("Link removed")
     MERGE = "merge", _("Merged")
+    RATED = "rated", _("Resolution rated")
 
 
 class TicketEvent(models.Model):
@@ -550,3 +551,77 @@ class RulesPage(models.Model):
 
     def __str__(self) -> str:
         return str(self.get_language_display())
+
+
+class RatingVia(models.TextChoices):
+    MAIL = "mail", _("Link in the mail")
+    PORTAL = "portal", _("Portal")
+    API = "api", _("API")
+
+
+SATISFACTION_SCORES = range(1, 6)
+
+
+class SatisfactionRating(models.Model):
+    """The requester's rating of one resolution: asked when the ticket is resolved (or
+    closed without an ask), answered once, from the mail's link or in the portal. A
+    ticket reopened and resolved again is asked again, for its new resolution."""
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="ratings"
+    )
+    resolved_at = models.DateTimeField(_("resolution rated"))
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    asked_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    score = models.PositiveSmallIntegerField(
+        _("score"), null=True, blank=True, choices=[(n, str(n)) for n in SATISFACTION_SCORES]
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    via = models.CharField(_("rated via"), max_length=8, choices=RatingVia.choices, blank=True)
+
+    class Meta:
+        ordering = ["-asked_at", "-id"]
+        verbose_name = _("satisfaction rating")
+        verbose_name_plural = _("satisfaction ratings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "resolved_at"], name="one_rating_per_resolution"
+            ),
+            models.CheckConstraint(
+                name="rating_score_1_to_5",
+                condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5),
+            ),
+            models.CheckConstraint(
+                name="rating_scored_when_rated",
+                condition=Q(score__isnull=True, rated_at__isnull=True)
+                | Q(score__isnull=False, rated_at__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["rated_at"], name="rating_rated_idx", condition=Q(score__isnull=False)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.score or '-'}"
+
+    @property
+    def is_rated(self) -> bool:
+        return self.score is not None

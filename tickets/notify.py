@@ -247,13 +247,16 @@ def _merge_into_status_mails(comment, actor, recipients: list[Recipient]) -> lis
 
 
 def notify_status_changed(
-    *, ticket: Ticket, actor: User | None, old: str, new: str, reason: str
+    *, ticket: Ticket, actor: User | None, old: str, new: str, reason: str, rating=None
 ) -> None:
-    """A status change goes to both sides; a rejection, with its reason, is essential."""
+    """A status change goes to both sides; a rejection, with its reason, is essential.
+    With ``rating`` (the ask of a resolution), the requester's copy carries its links."""
     if new == Status.REJECTED:
         event, context = Event.REJECTED, {"reason": ticket.reject_reason or reason}
     else:
         event, context = Event.STATUS_CHANGED, {"old": old, "new": new, "reason": reason}
+        if rating is not None:
+            context["rating_id"] = rating.pk
     outbox_write(
         event=event,
         ticket=ticket,
@@ -328,6 +331,26 @@ def notify_auto_close_warning(*, ticket: Ticket, close_at) -> None:
         actor=None,
         recipients=_customer_side(ticket),
         context={"close_at": close_at.isoformat()},
+    )
+
+
+# Not one of ``Event``'s ticket mails: its own templates, like the features' events.
+LOW_RATING_EVENT = "satisfaction_low"
+
+
+def notify_low_rating(*, rating, actor: User | None) -> None:
+    """A low satisfaction rating alerts the agent who resolved the ticket (else its
+    assignee) and the managers, at once, with the comment."""
+    ticket = rating.ticket
+    agent = rating.agent or ticket.assignee
+    people = [person(agent, Audience.CONTRACTOR)] if agent and agent.is_contractor else []
+    recipients = [replace(r, essential=True) for r in people + _managers()]
+    outbox_write(
+        event=LOW_RATING_EVENT,
+        ticket=ticket,
+        actor=actor,
+        recipients=_without(recipients, actor),
+        context={"score": rating.score, "comment": rating.comment},
     )
 
 

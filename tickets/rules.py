@@ -154,3 +154,51 @@ def is_portal_transition(name: str) -> bool:
         t.name == name and t.custom.get("portal")
         for t in Ticket._meta.get_field("status").get_all_transitions(Ticket)
     )
+
+
+# --- satisfaction ------------------------------------------------------------------
+
+RATED_STATUSES = (Status.RESOLVED, Status.CLOSED)
+
+
+def rated_resolution(ticket):
+    """The moment of the resolution a rating is about: when it was resolved, or for a
+    ticket closed without a resolution (an old one) when it was closed. None while it is
+    open, and for a ticket closed as a duplicate (it goes on in its original)."""
+    if ticket.status not in RATED_STATUSES:
+        return None
+    if ticket.resolved_at is not None:
+        return ticket.resolved_at
+    if duplicate_original(ticket) is not None:
+        return None
+    return ticket.closed_at
+
+
+def current_rating(ticket):
+    """The ask (rated or not) of the ticket's current resolution, if there is one."""
+    moment = rated_resolution(ticket)
+    if moment is None:
+        return None
+    return ticket.ratings.filter(resolved_at=moment).first()
+
+
+def already_rated_text(ticket) -> str:
+    return _("%(number)s is already rated. Thank you!") % {"number": ticket.number}
+
+
+def rating_refusal(user, ticket) -> ActionRefused | None:
+    """Who may rate, and when: a customer of the ticket's organisation (its requester
+    from the mail's link), once the ticket is resolved or closed; once per resolution."""
+    if user is None or not user.is_active or not user.is_customer:
+        return ActionRefused(_("You may not do that with this ticket."), code="forbidden")
+    if user.organisation_id != ticket.organisation_id:
+        return ActionRefused(_("You may not do that with this ticket."), code="forbidden")
+    if rated_resolution(ticket) is None:
+        return ActionRefused(
+            _("%(number)s can be rated once it is resolved.") % {"number": ticket.number},
+            code="not_resolved",
+        )
+    rating = current_rating(ticket)
+    if rating is not None and rating.is_rated:
+        return ActionRefused(already_rated_text(ticket), code="already_rated")
+    return None

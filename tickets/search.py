@@ -18,7 +18,9 @@ Either way only a bounded candidate set is ranked: the newest SEARCH_CANDIDATES 
 a rare one, and the page says "more than 200" instead of counting every match.
 
 Other databases (the SQLite demo) get a plain fallback: words (not the commonest ones)
-matched with icontains.
+matched with icontains, any of them for "find before you file" (a word in the subject,
+or two in the description, make a ticket alike); on the search page, all of them, with
+the page's phrases, -words and ``or`` (``plain_websearch``).
 
 Every query starts from ``tickets_visible_to(user)``: another organisation's ticket is
 never found.
@@ -127,7 +129,10 @@ def search_tickets(*, user: User, query: str) -> "RankedResults":
             candidates=SEARCH_CANDIDATES,
         )
         return RankedResults(ranked.annotate(headline=_headline(query)), count=count)
-    return RankedResults(_ranked_plain(tickets, words, by_number=_number_condition(text)))
+    match, words = plain_websearch(text)
+    return RankedResults(
+        _ranked_plain(tickets, words, by_number=_number_condition(text), match=match)
+    )
 
 
 def matching(query: str) -> Q | None:
@@ -143,7 +148,7 @@ def matching(query: str) -> Q | None:
         match = Q(StoredDocumentMatch(StoredDocument(), websearch_query(text)))
     else:
         match = Q()
-        for word in words:
+        for word in content_words(words):
             match &= Q(subject__icontains=word) | Q(body__icontains=word)
     by_number = _number_condition(text)
     return match | by_number if by_number is not None else match
@@ -383,17 +388,60 @@ STOPWORDS = frozenset(
 SIMILAR_PLAIN_MIN_SCORE = 2.0
 
 
-def _ranked_plain(tickets, words: list[str], by_number: Q | None = None,
-                  min_score: float = 0.0):
-    """The fallback: a ticket scores 2 per word in its subject and 1 in its description."""
-    score = Value(0.0)
+def content_words(words: list[str]) -> list[str]:
+    """The words the fallback looks for: all but the commonest, unless that is all."""
+    return [word for word in words if word not in STOPWORDS] or words
+
+
+# A quoted phrase or a word, either with a leading "-" (leave it out).
+SEARCH_TOKEN = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
+
+
+def plain_websearch(text: str) -> tuple[Q, list[str]]:
+    """The search page's syntax read by the fallback, as ``websearch_to_tsquery`` reads
+    it on PostgreSQL: every word (not the commonest, unless that is all), "a phrase" as
+    written, -word left out, ``or`` between alternatives. The condition, and the words
+    looked for (to rank by)."""
+    terms = []  # (alternative, left out, text, is a phrase)
+    alternative = 0
+    for found in SEARCH_TOKEN.finditer(_normalise(text).lower()):
+        out, phrase, word = bool(found.group(1) or found.group(3)), found.group(2), found.group(4)
+        if phrase is None and word == "or" and not out:
+            alternative += 1
+        elif phrase is not None:
+            if phrase.strip():
+                terms.append((alternative, out, " ".join(phrase.split()), True))
+        else:
+            terms += [(alternative, out, part, False) for part in WORD.findall(word)]
+    if any(not is_phrase and part not in STOPWORDS for _, _, part, is_phrase in terms):
+        terms = [t for t in terms if t[3] or t[2] not in STOPWORDS]
+    conditions: dict[int, Q] = {}
+    words = []
+    for alternative, out, part, _is_phrase in terms:
+        has = Q(subject__icontains=part) | Q(body__icontains=part)
+        conditions[alternative] = conditions.get(alternative, Q()) & (~has if out else has)
+        if not out and part not in words:
+            words.append(part)
+    if not conditions:  # nothing but "or"
+        return Q(pk__in=[]), words
     match = Q()
-    words = [word for word in words if word not in STOPWORDS] or words
-    for word in words:
+    for condition in conditions.values():
+        match |= condition
+    return match, words
+
+
+def _ranked_plain(tickets, words: list[str], by_number: Q | None = None,
+                  min_score: float = 0.0, match: Q | None = None):
+    """The fallback: a ticket scores 2 per word in its subject and 1 in its description;
+    it has any of the words, or meets ``match`` (the search page's query)."""
+    score = Value(0.0)
+    any_word = Q()
+    for word in content_words(words) if match is None else words:
         in_subject, in_body = Q(subject__icontains=word), Q(body__icontains=word)
         score = score + Case(When(in_subject, then=Value(2.0)), default=Value(0.0))
         score = score + Case(When(in_body, then=Value(1.0)), default=Value(0.0))
-        match |= in_subject | in_body
+        any_word |= in_subject | in_body
+    match = any_word if match is None else match
     if by_number is not None:
         match |= by_number
         score = score + Case(When(by_number, then=Value(10.0)), default=Value(0.0))

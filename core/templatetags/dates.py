@@ -17,3 +17,9 @@ def gmt(moment: datetime.datetime | None) -> str:
     if not moment:
         return ""
     return dates.gmt_label(moment, timezone.get_current_timezone())
+
+
+@register.filter
+def ago(moment: datetime.datetime | None) -> str:
+    """'3 hours ago', the exact moment on hover: ``<time datetime title>``."""
+    return dates.relative_time(moment)

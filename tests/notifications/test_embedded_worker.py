@@ -1,5 +1,5 @@
 """The developer's default: no REDIS_URL and no EMAIL_URL. A real worker consumes kombu's
-filesystem broker under VAR_DIR and the mail lands as a file in VAR_DIR/mail/."""
+filesystem broker under VAR_DIR and each mail lands as an .eml file in VAR_DIR/mail/."""
 
 import pytest
 
@@ -33,7 +33,7 @@ def test_the_embedded_broker_delivers_a_filed_tickets_mail_to_var_mail(
         "store_processed": False,
     }
     try:
-        with broker("filesystem://", options):
+        with broker("filesystem://localhost/", options):
             ticket = factories.TicketFactory(requester=customer)
         wait_for(
             lambda: (
@@ -44,7 +44,12 @@ def test_the_embedded_broker_delivers_a_filed_tickets_mail_to_var_mail(
         )
     finally:
         stop_worker(worker)
+    # The worker connected to the broker without kombu's "No hostname was supplied".
+    assert "Connected to filesystem://" in worker.output()
+    assert "No hostname" not in worker.output()
     files = sorted((var / "mail").iterdir())
+    assert files and {f.suffix for f in files} == {".eml"}
+    assert len(files) == Notification.objects.count()
     mails = "".join(f.read_text(errors="replace") for f in files)
     assert mails.count(f"[{ticket.number}]") >= 2
     assert f"To: {customer.email}" in mails and f"To: {agent.email}" in mails

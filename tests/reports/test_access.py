@@ -7,6 +7,7 @@ from tests import factories
 STAFF_PAGES = [
     "/admin/reports/", "/admin/reports/sla/", "/admin/reports/sla.csv",
     "/admin/reports/tickets/", "/admin/reports/tickets.csv",
+    "/admin/reports/satisfaction/", "/admin/reports/satisfaction.csv",
 ]
 MONEY_PAGES = ["/admin/reports/hours/", "/admin/reports/hours.csv"]
 

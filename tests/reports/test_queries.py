@@ -9,6 +9,7 @@ URLS = [
     "/admin/reports/sla/", "/admin/reports/sla.csv",
     "/admin/reports/tickets/", "/admin/reports/tickets.csv",
     "/admin/reports/hours/", "/admin/reports/hours.csv",
+    "/admin/reports/satisfaction/", "/admin/reports/satisfaction.csv",
 ]
 FILTER = {"start": "2026-01", "end": "2026-12"}
 

@@ -19,6 +19,7 @@ from tickets.services.comments import comment_add
 from tickets.services.filing import effective_priority, ticket_file
 from tickets.services.links import ticket_link, ticket_unlink
 from tickets.services.merge import merge_refusal, ticket_merge
+from tickets.services.satisfaction import ticket_rate
 from tickets.services.transitions import (
     TRANSITION_SERVICES,
     available_transitions,
@@ -41,6 +42,7 @@ __all__ = [
     "check_unchanged",
     "comment_add",
     "effective_priority",
+    "merge_refusal",
     "seen_state",
     "ticket_accept",
     "ticket_assign",
@@ -49,9 +51,9 @@ __all__ = [
     "ticket_close",
     "ticket_file",
     "ticket_link",
-    "merge_refusal",
     "ticket_mark_duplicate",
     "ticket_merge",
+    "ticket_rate",
     "ticket_reject",
     "ticket_reopen",
     "ticket_request_info",

@@ -22,6 +22,7 @@ from tickets.services._common import check_unchanged, fire, lock
 from tickets.services.assignment import set_assignee
 from tickets.services.comments import add_comment
 from tickets.services.links import ticket_link
+from tickets.services.satisfaction import rating_ask
 
 
 def _locked(ticket: Ticket) -> Ticket:
@@ -37,8 +38,10 @@ def _done(ticket: Ticket, locked: Ticket) -> Ticket:
     return locked
 
 
-def _mail_status(locked: Ticket, actor, old: str, why: str) -> None:
-    notify.notify_status_changed(ticket=locked, actor=actor, old=old, new=locked.status, reason=why)
+def _mail_status(locked: Ticket, actor, old: str, why: str, rating=None) -> None:
+    notify.notify_status_changed(
+        ticket=locked, actor=actor, old=old, new=locked.status, reason=why, rating=rating
+    )
 
 
 def ticket_accept(*, ticket: Ticket, actor) -> Ticket:
@@ -91,7 +94,7 @@ def ticket_resolve(*, ticket: Ticket, actor, message: str = "") -> Ticket:
         old = fire(locked, "resolve", actor)
         sla.sla_stop(ticket=locked, at=timezone.now(), outcome=True)
         auto_close_schedule(locked)
-        _mail_status(locked, actor, old, "")
+        _mail_status(locked, actor, old, "", rating=rating_ask(locked))
         if message.strip():
             add_comment(ticket=locked, author=actor, body=message, internal=False, files=[])
         return _done(ticket, locked)
@@ -105,7 +108,9 @@ def ticket_close(*, ticket: Ticket, actor, message: str = "", reason: str = "") 
     with transaction.atomic():
         locked = _locked(ticket)
         old = fire(locked, "close", actor, why=why)
-        _mail_status(locked, actor, old, why)
+        # Asked at the resolution already; a ticket resolved before ratings is asked now.
+        asked = rules.current_rating(locked) is not None
+        _mail_status(locked, actor, old, why, rating=None if asked else rating_ask(locked))
         if message.strip() and actor is not None:
             add_comment(ticket=locked, author=actor, body=message, internal=False, files=[])
         return _done(ticket, locked)

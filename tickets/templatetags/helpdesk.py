@@ -72,6 +72,8 @@ def event_text(event) -> str:
             "duplicate": event.old_value,
             "original": event.new_value,
         }
+    if kind == EventKind.RATED:
+        return _("Rated the resolution %(score)s of 5") % {"score": event.new_value}
     return str(event.get_kind_display())
 
 
