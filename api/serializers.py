@@ -228,10 +228,16 @@ class CommentSerializer(serializers.ModelSerializer):
     author = PersonSerializer()
     internal = serializers.BooleanField(source="is_internal")
     attachments = AttachmentSerializer(many=True)
+    merged_from = serializers.SlugRelatedField(
+        slug_field="number",
+        read_only=True,
+        allow_null=True,
+        help_text=_("The ticket a merge moved this comment from, if any."),
+    )
 
     class Meta:
         model = Comment
-        fields = ["id", "author", "body", "internal", "created_at", "attachments"]
+        fields = ["id", "author", "body", "internal", "created_at", "attachments", "merged_from"]
 
 
 class CommentCreateSerializer(serializers.Serializer):
@@ -259,6 +265,12 @@ class TransitionInputSerializer(serializers.Serializer):
 
 class AssignSerializer(serializers.Serializer):
     assignee = serializers.IntegerField(allow_null=True, help_text=_("A staff member's id."))
+
+
+class MergeSerializer(serializers.Serializer):
+    original = serializers.CharField(
+        max_length=32, help_text=_("The number of the open ticket this one is merged into.")
+    )
 
 
 class PriorityChangeSerializer(serializers.Serializer):

@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     path("v1/tickets/<slug:number>/events/", views.TicketEvents.as_view(), name="ticket-events"),
     path("v1/tickets/<slug:number>/assign/", views.TicketAssign.as_view(), name="ticket-assign"),
+    path("v1/tickets/<slug:number>/merge/", views.TicketMerge.as_view(), name="ticket-merge"),
     path(
         "v1/tickets/<slug:number>/priority/", views.TicketPriority.as_view(), name="ticket-priority"
     ),

@@ -308,6 +308,27 @@ class TicketAssign(_StaffChange):
         return super().post(request, number)
 
 
+class TicketMerge(_StaffChange):
+    form_class = s.MergeSerializer
+
+    def change(self, request, ticket, data):
+        original = visible_ticket_by_number(request, data["original"], "original")
+        services.ticket_merge(ticket=ticket, actor=request.user, original=original)
+
+    @extend_schema(
+        operation_id="tickets_merge",
+        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+        request=s.MergeSerializer,
+        responses=s.TicketDetailSerializer,
+    )
+    @idempotent
+    def post(self, request, number: str):
+        """Staff: merge this duplicate into an open ticket of its organisation: its
+        comments and files move there, its watchers and requester follow it, and it
+        closes as a duplicate (the answer is this ticket, now closed)."""
+        return super().post(request, number)
+
+
 class TicketPriority(_StaffChange):
     form_class = s.PriorityChangeSerializer
 

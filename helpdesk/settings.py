@@ -218,6 +218,10 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_MB", default=10) * 1024 * 1024
 ATTACHMENT_MAX_FILES = env.int("ATTACHMENT_MAX_FILES", default=10)
 # Files of a form shown again (an error, a confirmation) are kept this long (portal.pending).
 PENDING_UPLOAD_HOURS = env.int("PENDING_UPLOAD_HOURS", default=24)
+# Who else is on a staff ticket page: the page polls this often (seconds); a presence
+# not renewed for PRESENCE_TTL_SECONDS is gone.
+PRESENCE_POLL_SECONDS = env.int("PRESENCE_POLL_SECONDS", default=12)
+PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=30)
 # An image with more pixels than this is refused (a decompression bomb); previews are
 # thumbnails re-encoded from images within it.
 ATTACHMENT_IMAGE_MAX_MEGAPIXELS = env.float("ATTACHMENT_IMAGE_MAX_MEGAPIXELS", default=40.0)

@@ -23,6 +23,7 @@ class Event(models.TextChoices):
     REJECTED = "rejected", _("Ticket rejected")
     ASSIGNED = "assigned", _("Ticket assigned")
     REOPEN_REFUSED = "reopen_refused", _("Reopen refused")
+    TICKET_MERGED = "ticket_merged", _("Ticket merged into another")
     SLA_AT_RISK = "sla_at_risk", _("SLA at risk")
     SLA_BREACHED = "sla_breached", _("SLA breached")
     AUTO_CLOSE_WARNING = "auto_close_warning", _("Auto-close warning")

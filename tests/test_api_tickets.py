@@ -170,3 +170,36 @@ def test_the_event_export_goes_on_from_its_cursor(customer, agent):
     cursor = first["next"].split("cursor=")[1].split("&")[0]
     older = client.get(f"/api/v1/events/?after={cursor}&page_size=1").json()
     assert older["results"] == rest["results"]  # the older name of the cursor
+
+
+def test_staff_merge_a_duplicate_through_the_api(customer, agent, outsider):
+    original = factories.TicketFactory(requester=customer, subject="Invoices print blank")
+    duplicate = factories.TicketFactory(requester=customer, subject="Blank again")
+    services.comment_add(ticket=duplicate, author=customer, body="Since Monday.")
+    foreign = factories.TicketFactory(requester=outsider)
+
+    refused = client_for(customer).post(
+        f"/api/v1/tickets/{duplicate.number}/merge/",
+        {"original": original.number},
+        content_type="application/json",
+    )
+    assert refused.status_code == 403
+    across = client_for(agent).post(
+        f"/api/v1/tickets/{duplicate.number}/merge/",
+        {"original": foreign.number},
+        content_type="application/json",
+    )
+    assert across.status_code == 409 and across.json()["code"] == "other_organisation"
+
+    response = client_for(agent).post(
+        f"/api/v1/tickets/{duplicate.number}/merge/",
+        {"original": original.number},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == Status.CLOSED
+    assert original.comments.get().body == "Since Monday."
+    comments = client_for(agent).get(f"/api/v1/tickets/{original.number}/comments/").json()
+    assert [(c["body"], c["merged_from"]) for c in comments] == [
+        ("Since Monday.", duplicate.number)
+    ]

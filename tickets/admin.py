@@ -7,6 +7,7 @@ form's fields are actions handed to services too (see ``tickets.admin_forms``).
 
 import threading
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
@@ -15,7 +16,7 @@ from django.db.models import F, Q
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
@@ -30,8 +31,9 @@ from core.pagination import EstimatedCountPaginator
 from moderation import selectors as moderation_selectors
 from sla import services as sla_services
 from sla.display import deadline_text, live_deadline, time_left_text
-from tickets import search, selectors, services
+from tickets import admin_merge, admin_presence, search, selectors, services
 from tickets.admin_forms import (
+    BulkMergeForm,
     BulkPriorityForm,
     BulkRejectForm,
     BulkResolveForm,
@@ -224,6 +226,7 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
         "bulk_change_priority",
         "bulk_resolve",
         "bulk_reject",
+        "bulk_merge",
     )
 
     # --- permissions: by role, not Django model permissions ---------------------------
@@ -419,6 +422,21 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
         )
         return None
 
+    @admin.action(description=_("Merge selected into…"))
+    def bulk_merge(self, request, queryset):
+        form = BulkMergeForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return self._bulk_form(request, queryset, form, "bulk_merge")
+        original = form.cleaned_data["original"]
+        self._bulk(
+            request,
+            queryset.exclude(pk=original.pk),
+            lambda ticket: services.ticket_merge(
+                ticket=ticket, actor=request.user, original=original
+            ),
+        )
+        return None
+
     def _bulk_form(self, request, queryset, form, action: str):
         context = self.admin_site.each_context(request) | {
             "opts": self.opts,
@@ -500,6 +518,28 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
 
     # --- change page ------------------------------------------------------------------
 
+    def get_urls(self):
+        meta = self.opts
+        return [
+            path(
+                "<path:object_id>/presence/",
+                self.admin_site.admin_view(self.presence_view),
+                name=f"{meta.app_label}_{meta.model_name}_presence",
+            ),
+            path(
+                "<path:object_id>/merge/",
+                self.admin_site.admin_view(self.merge_view),
+                name=f"{meta.app_label}_{meta.model_name}_merge",
+            ),
+            *super().get_urls(),
+        ]
+
+    def presence_view(self, request, object_id):
+        return admin_presence.presence_view(self, request, object_id)
+
+    def merge_view(self, request, object_id):
+        return admin_merge.merge_view(self, request, object_id)
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and obj is not None:
             context.update(self._ticket_panel(request, obj))
@@ -514,12 +554,14 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
         return {
             "ticket_panel": True,
             "comments": selectors.comments_visible_to(user, ticket),
-            "ticket_files": selectors.attachments_visible_to(user).filter(
-                ticket=ticket, comment=None
-            ),
+            "ticket_files": selectors.attachments_visible_to(user)
+            .filter(ticket=ticket, comment=None)
+            .select_related("merged_from"),
             "links": selectors.links_of(user, ticket),
             "history": selectors.history_of(ticket),
             "sla_events": ticket.sla_events.all(),
+            "presence_poll_ms": settings.PRESENCE_POLL_SECONDS * 1000,
+            "can_merge": admin_merge.can_merge(user, ticket),
             "ratings": ticket.ratings.select_related("rated_by", "agent"),
         }
 
@@ -678,7 +720,7 @@ CHANGE_FIELDSETS = (
                 "sla_summary",
                 "reject_reason",
                 "description",
-                ("expected_status", "submit_token"),
+                ("expected_status", "seen", "submit_token"),
             )
         },
     ),

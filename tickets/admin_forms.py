@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import CONTRACTOR_ROLES, CUSTOMER_ROLES, Organisation, User
 from core.submit import SubmitTokenField, new_token, submit_once
 from moderation.presets import RejectPreset, rejection_reason
-from tickets import selectors, services
+from tickets import kept_uploads, selectors, services
 from tickets.fields import MultipleFileField, attachment_help
-from tickets.models import Channel, LinkKind, Priority, Ticket, TicketLink, TicketType
+from tickets.models import Channel, LinkKind, Priority, Status, Ticket, TicketLink, TicketType
 
 KEEP = [("", "---------")]
 
@@ -222,6 +222,9 @@ class TicketChangeForm(ServiceForm):
     transition: str = ""  # the status button pressed, set per request by TicketAdmin
 
     expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
+    # The whole of what the page showed (``services.seen_state``): a reply or a status
+    # button after someone else changed the ticket is refused, showing what changed.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
     submit_token = SubmitTokenField()
     assign_to = StaffChoiceField(
         label=_("Assignee"),
@@ -285,6 +288,15 @@ class TicketChangeForm(ServiceForm):
         super().__init__(*args, **kwargs)
         ticket = self.instance
         self.fields["expected_status"].initial = ticket.status
+        self.fields["seen"].initial = services.seen_state(ticket) if ticket.pk else ""
+        self.changes = services.Changes()  # what changed, when a change refused the post
+        # Files kept from an earlier try of this page, per box (``tickets.kept_uploads``).
+        self.kept = {
+            box: kept_uploads.taken(user=self.actor, post=self.data, prefix=box)
+            if self.is_bound
+            else []
+            for box in ("reply", "note")
+        }
         self.fields["assign_to"].queryset = assignable_staff()
         self.fields["assign_to"].initial = ticket.assignee_id
         self.fields["link_ticket"].widget.attrs.update(_number_placeholder())
@@ -333,13 +345,72 @@ class TicketChangeForm(ServiceForm):
             (self.data.get("reply") or "").strip()
         )
 
+    def rearm(self) -> None:
+        super().rearm()
+        self.data["seen"] = services.seen_state(self.instance)
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self._errors and self.instance.pk:
+            # The page comes back: the files chosen this time wait with it.
+            for box in self.kept:
+                chosen = self.files.getlist(f"{box}_files")
+                self.kept[box] = kept_uploads.keep(
+                    user=self.actor, files=chosen, already=self.kept[box]
+                )
+
+    def change_lines(self) -> list[str]:
+        """What someone else changed since the page was shown, a line each (the new
+        comments are shown in full by the page)."""
+        changes, ticket = self.changes, self.instance
+        lines = []
+        if changes.old_status:
+            lines.append(
+                _("Status: %(old)s → %(new)s")
+                % {"old": Status(changes.old_status).label, "new": ticket.get_status_display()}
+            )
+        if changes.assignee_changed:
+            old = User.objects.filter(pk=changes.old_assignee_id).first()
+            nobody = _("nobody")
+            lines.append(
+                _("Assignee: %(old)s → %(new)s")
+                % {
+                    "old": old.get_full_name() if old else nobody,
+                    "new": ticket.assignee.get_full_name() if ticket.assignee else nobody,
+                }
+            )
+        if changes.old_priority is not None:
+            lines.append(
+                _("Priority: %(old)s → %(new)s")
+                % {
+                    "old": Priority(changes.old_priority).label,
+                    "new": ticket.get_priority_display(),
+                }
+            )
+        return lines
+
     def perform(self) -> None:
         data = self.cleaned_data
-        if self.transition:
-            # Act on the state the agent saw, before anything of this submission is done.
+        if self.transition or data["reply"].strip() or data["note"].strip():
+            # Act on what the agent saw, before anything of this submission is done: a
+            # reply waits too when someone else changed the ticket meanwhile.
             with self.refusals(None):
-                services.check_unchanged(self.instance, data["expected_status"])
+                services.check_unchanged(
+                    self.instance,
+                    data["expected_status"] if self.transition else None,
+                    seen=data["seen"],
+                )
             if self._errors:
+                self.changes = services.changes_since(self.instance, data["seen"])
+                for name in ("reply_files", "note_files"):
+                    if data[name] and not kept_uploads.available():
+                        self.add_error(
+                            name,
+                            _(
+                                "Nothing was sent, and a browser never sends chosen files "
+                                "twice: choose them again."
+                            ),
+                        )
                 return
         self._change_type(data)
         self._change_priority(data)
@@ -407,13 +478,14 @@ class TicketChangeForm(ServiceForm):
                 author=self.actor,
                 body=data[field],
                 internal=internal,
-                files=data[f"{field}_files"],
+                files=[*data[f"{field}_files"], *kept_uploads.as_uploads(self.kept[field])],
             )
+            kept_uploads.discard(self.kept[field])
             self.done.append(done)
 
     def _fire_with_reply(self, data) -> None:
         """The status change with the typed reply as its message: one comment, one mail."""
-        if data["reply_files"]:
+        if data["reply_files"] or self.kept["reply"]:
             self.add_error(
                 "reply_files",
                 _("A status change takes text only: send the files with a plain reply."),
@@ -567,6 +639,30 @@ class BulkPriorityForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One reason for all; kept in each history and e-mailed to each customer."),
     )
+
+
+class BulkMergeForm(forms.Form):
+    original = forms.CharField(
+        label=_("Merge into ticket"),
+        max_length=32,
+        help_text=_(
+            "The open ticket that stays. Each selected ticket's comments and files move "
+            "there, and each closes as its duplicate; their requesters are told."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["original"].widget.attrs.update(_number_placeholder())
+
+    def clean_original(self) -> Ticket:
+        number = self.cleaned_data["original"].strip()
+        original = Ticket.objects.filter(number__iexact=number).first()
+        if original is None:
+            raise ValidationError(
+                _("There is no ticket %(number)s."), params={"number": number}, code="not_found"
+            )
+        return original
 
 
 class BulkResolveForm(forms.Form):

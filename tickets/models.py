@@ -398,6 +398,15 @@ class Comment(models.Model):
         help_text=_("Internal notes are seen by the contractor only."),
     )
     created_at = models.DateTimeField(_("written at"), default=timezone.now)
+    # Set when a merge moved the comment here from a duplicate (``services.merge``).
+    merged_from = models.ForeignKey(
+        "Ticket",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("merged from"),
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -426,6 +435,15 @@ class Attachment(models.Model):
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size"))
     created_at = models.DateTimeField(default=timezone.now)
+    # Set when a merge moved the file here from a duplicate (``services.merge``).
+    merged_from = models.ForeignKey(
+        "Ticket",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("merged from"),
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -487,6 +505,7 @@ class EventKind(models.TextChoices):
     ASSIGNEE = "assignee", _("Assignee changed")
     LINK = "link", _("Link added")
     UNLINK = "unlink", _("Link removed")
+    MERGE = "merge", _("Merged")
     RATED = "rated", _("Resolution rated")
 
 

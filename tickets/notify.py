@@ -370,3 +370,33 @@ def notify_reopen_refused(*, ticket: Ticket, user: User) -> Notification | None:
         context={"window_days": settings.REOPEN_WINDOW_DAYS},
     )
     return rows[0] if rows else None
+
+
+def notify_merged(
+    *, duplicate: Ticket, original: Ticket, actor: User | None, old: str, comments: int, files: int
+) -> None:
+    """A duplicate was merged into its original: one mail, on the original, to both
+    tickets' people (the duplicate's requester and watchers watch the original by now);
+    the duplicate's requester always hears of it (their ticket closed)."""
+    recipients = _both_sides(original, actor)
+    known = {r.email for r in recipients}
+    recipients += [
+        r for r in _without(_contractor_side(duplicate, actor=actor), actor) if r.email not in known
+    ]
+    requester = duplicate.requester.email.lower()
+    recipients = [replace(r, essential=True) if r.email == requester else r for r in recipients]
+    outbox_write(
+        event=Event.TICKET_MERGED,
+        ticket=original,
+        actor=actor,
+        recipients=recipients,
+        context={
+            "duplicate": duplicate.number,
+            "duplicate_subject": duplicate.subject,
+            "comments": comments,
+            "files": files,
+        },
+    )
+    webhook_events.webhook_status_changed(
+        ticket=duplicate, actor=actor, old=old, new=duplicate.status
+    )

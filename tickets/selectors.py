@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -38,7 +38,9 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
 
 
 def comments_visible_to(user: User, ticket: Ticket) -> QuerySet[Comment]:
-    comments = ticket.comments.select_related("author").prefetch_related("attachments")
+    comments = ticket.comments.select_related("author", "merged_from").prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.select_related("merged_from"))
+    )
     if not (user.is_contractor or user.is_superuser):
         comments = comments.filter(is_internal=False)
     return comments

@@ -42,6 +42,9 @@ def every_event(*, customer, agent, second_agent, manager, tag: str = "") -> dic
     rejected = factories.TicketFactory(requester=customer, subject=f"Rude words {tag}")
     services.ticket_reject(ticket=rejected, actor=agent, reason=f"Insults are not accepted {tag}")
 
+    repeat = factories.TicketFactory(requester=customer, subject=f"Invoices again {tag}")
+    services.ticket_merge(ticket=repeat, actor=agent, original=urgent)
+
     closed = factories.TicketFactory(requester=customer, subject=f"Old export issue {tag}")
     drive_to(closed, Status.CLOSED, agent=agent, customer=customer)
     ticket_mail.notify_reopen_refused(ticket=closed, user=customer)

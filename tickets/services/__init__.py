@@ -8,7 +8,7 @@ the mail after commit.
 """
 
 from core.errors import ActionRefused
-from tickets.services._common import check_unchanged
+from tickets.services._common import Changes, changes_since, check_unchanged, seen_state
 from tickets.services.assignment import (
     ticket_assign,
     ticket_change_priority,
@@ -18,6 +18,7 @@ from tickets.services.assignment import (
 from tickets.services.comments import comment_add
 from tickets.services.filing import effective_priority, ticket_file
 from tickets.services.links import ticket_link, ticket_unlink
+from tickets.services.merge import merge_refusal, ticket_merge
 from tickets.services.satisfaction import ticket_rate
 from tickets.services.transitions import (
     TRANSITION_SERVICES,
@@ -35,10 +36,14 @@ from tickets.services.transitions import (
 __all__ = [
     "TRANSITION_SERVICES",
     "ActionRefused",
+    "Changes",
     "available_transitions",
+    "changes_since",
     "check_unchanged",
     "comment_add",
     "effective_priority",
+    "merge_refusal",
+    "seen_state",
     "ticket_accept",
     "ticket_assign",
     "ticket_change_priority",
@@ -47,6 +52,7 @@ __all__ = [
     "ticket_file",
     "ticket_link",
     "ticket_mark_duplicate",
+    "ticket_merge",
     "ticket_rate",
     "ticket_reject",
     "ticket_reopen",

@@ -1,5 +1,6 @@
 """What the use cases share: the row lock, firing a transition, history, files."""
 
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
@@ -8,8 +9,70 @@ from core.errors import ActionRefused
 from tickets.models import Attachment, Comment, EventKind, Ticket, TicketEvent
 
 
-def check_unchanged(ticket: Ticket, expected_status: str | None) -> None:
-    """Act on the state the user saw: a change in between is refused, not overridden."""
+def seen_state(ticket: Ticket) -> str:
+    """What a staff page was built from, in one token: the status, the assignee, the
+    priority and the newest comment. A page sends it back (``check_unchanged``'s
+    ``seen``); any of them moved since means someone else changed the ticket."""
+    last = ticket.comments.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return f"{ticket.status}.{ticket.assignee_id or 0}.{ticket.priority}.{last}"
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What moved between a page's ``seen_state`` and the ticket now."""
+
+    old_status: str = ""  # empty: the status is the same
+    assignee_changed: bool = False
+    old_assignee_id: int | None = None
+    old_priority: int | None = None  # None: the priority is the same
+    comments: tuple = ()
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.old_status
+            or self.assignee_changed
+            or self.old_priority is not None
+            or self.comments
+        )
+
+
+def changes_since(ticket: Ticket, seen: str) -> Changes:
+    """The changes made since the page that carried ``seen`` was shown (staff see every
+    comment, internal notes too)."""
+    try:
+        status, assignee, priority, last = seen.split(".")
+        assignee_id, old_priority, last_id = int(assignee) or None, int(priority), int(last)
+    except ValueError:
+        return Changes()
+    comments = (
+        ticket.comments.filter(pk__gt=last_id)
+        .select_related("author")
+        .prefetch_related("attachments")
+        .order_by("pk")
+    )
+    return Changes(
+        old_status=status if status != ticket.status else "",
+        assignee_changed=assignee_id != ticket.assignee_id,
+        old_assignee_id=assignee_id,
+        old_priority=old_priority if old_priority != ticket.priority else None,
+        comments=tuple(comments),
+    )
+
+
+def check_unchanged(ticket: Ticket, expected_status: str | None, seen: str | None = None) -> None:
+    """Act on the state the user saw: a change in between is refused, not overridden.
+    ``expected_status`` is the status the page showed; ``seen`` (a ``seen_state``) the
+    whole of what it showed, so a new comment, another assignee or priority count too."""
+    if seen and seen != seen_state(ticket):
+        raise ActionRefused(
+            _(
+                "%(number)s was changed by someone else since you opened it: see what "
+                "changed above. Nothing was sent; your text is kept below, so one more "
+                "click sends it."
+            )
+            % {"number": ticket.number},
+            code="concurrent",
+        )
     if expected_status and ticket.status != expected_status:
         raise ActionRefused(
             _(

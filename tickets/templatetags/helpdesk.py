@@ -67,6 +67,11 @@ def event_text(event) -> str:
         return _("Linked: %(link)s") % {"link": _link_label(event.new_value)}
     if kind == EventKind.UNLINK:
         return _("Link removed: %(link)s") % {"link": _link_label(event.old_value)}
+    if kind == EventKind.MERGE:
+        return _("Merged %(duplicate)s into %(original)s") % {
+            "duplicate": event.old_value,
+            "original": event.new_value,
+        }
     if kind == EventKind.RATED:
         return _("Rated the resolution %(score)s of 5") % {"score": event.new_value}
     return str(event.get_kind_display())
