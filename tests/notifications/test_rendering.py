@@ -58,22 +58,7 @@ def test_every_mail_renders_in_english(rows, event):
         ) or rendered.subject.startswith(f"[URGENT] [{row.ticket.number}] ")
 
 
-# New mails whose Russian is not in the catalogue yet (the lead merges locale/): strict,
-# so the test says so once the translation is there and the entry can go.
-AWAITING_RUSSIAN = {Event.TICKET_MERGED}
-
-
-@pytest.mark.parametrize(
-    "event",
-    [
-        pytest.param(
-            e, marks=pytest.mark.xfail(strict=True, reason="Russian catalogue not merged yet")
-        )
-        if e in AWAITING_RUSSIAN
-        else e
-        for e in ALL_EVENTS
-    ],
-)
+@pytest.mark.parametrize("event", ALL_EVENTS)
 def test_every_mail_renders_in_russian(rows, event):
     row = rows[event]
     row.language = "ru"
