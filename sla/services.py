@@ -406,8 +406,14 @@ def _wake_recalculation() -> None:
 
 
 def sla_recalculations_pending() -> bool:
-    """A recalculation was asked for and nobody has done it yet."""
-    return RecalculationRequest.objects.filter(done_at__isnull=True).exists()
+    """A recalculation was asked for and nobody has done it yet, nor is doing it: a request
+    a worker is working off is row-locked (``sla_recalculations_run``) and skipped here."""
+    with transaction.atomic():
+        return bool(
+            RecalculationRequest.objects.select_for_update(skip_locked=True)
+            .filter(done_at__isnull=True)
+            .values_list("pk", flat=True)[:1]
+        )
 
 
 def sla_recalculations_run(*, open_tickets: QuerySet) -> int:
