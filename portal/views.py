@@ -38,10 +38,10 @@ def _ticket_or_404(user, number: str):
 @require_GET
 def dashboard(request):
     user = request.user
-    tickets = selectors.open_tickets_for_dashboard(user)
+    customer_turn, others = selectors.open_tickets_for_dashboard(user)
     context = {
-        "customer_turn": [t for t in tickets if ticket_rules.is_customers_turn(t)],
-        "others": [t for t in tickets if not ticket_rules.is_customers_turn(t)],
+        "customer_turn": customer_turn,
+        "others": others,
         "can_file": ticket_rules.can_file(user),
     }
     return render(request, "tickets/dashboard.html", context)
