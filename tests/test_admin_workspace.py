@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.admin.models import ADDITION, LogEntry
 
 from notifications.models import Event, Notification
 from tests import factories
@@ -205,6 +206,32 @@ def test_the_reply_posted_twice_with_one_token_is_added_once(client, agent, acce
     followed = client.get(second.url).content.decode()
     assert "This was sent already; here is the result." in followed
     assert f'name="submit_token" value="{token}"' not in followed  # a fresh one
+
+
+def test_the_add_form_posted_twice_with_one_token_files_one_ticket(client, agent, customer):
+    client.force_login(agent)
+    page = client.get("/admin/tickets/ticket/add/").content.decode()
+    token = page.split('name="submit_token" value="')[1].split('"')[0]
+    data = {
+        "submit_token": token,
+        "organisation": customer.organisation.pk,
+        "requester": customer.pk,
+        "channel": "phone",
+        "type": TicketType.CONSULTATION,
+        "subject": "Phoned in: the VAT rate",
+        "body": "Called the support line at 10:05.",
+        "_save": "Save",
+    }
+    first = client.post("/admin/tickets/ticket/add/", data)
+    second = client.post("/admin/tickets/ticket/add/", data)
+    ticket = Ticket.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url == change_url(ticket)
+    assert Notification.objects.filter(event=Event.TICKET_FILED).count() == 1
+    added = LogEntry.objects.filter(action_flag=ADDITION).values_list("object_id", flat=True)
+    assert list(added) == [str(ticket.pk)]  # the admin's log says it once too
+    followed = client.get(second.url).content.decode()
+    assert "This was sent already; here is the result." in followed
 
 
 def test_a_double_click_on_a_status_button_fires_it_once(client, agent, accepted):
