@@ -28,12 +28,8 @@ from accounts.models import (
     Organisation,
     User,
 )
+from core.staff import is_contractor_staff
 from notifications.admin import NotificationPreferenceInline
-
-
-def is_contractor_staff(user) -> bool:
-    """The contractor's agents and managers (and a superuser): who enters the staff admin."""
-    return user.is_active and (user.is_contractor or user.is_superuser)
 
 
 class ManagedByManagersMixin:

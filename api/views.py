@@ -5,7 +5,6 @@ all); every write is a ``tickets.services`` use case, which checks who may.
 """
 
 from django.contrib.auth import get_user_model
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,6 +26,7 @@ from api.permissions import IsContractor
 from sla import services as sla
 from sla.models import Priority
 from tickets import selectors, services
+from tickets.downloads import attachment_response
 from tickets.models import TicketEvent, TicketType
 
 IF_MATCH = OpenApiParameter(
@@ -231,17 +231,7 @@ class AttachmentDownload(APIView):
     def get(self, request, pk: int):
         """The file, as a download: permission-checked, never sniffed (as the portal)."""
         attachment = get_object_or_404(selectors.attachments_visible_to(request.user), pk=pk)
-        response = FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type="application/octet-stream",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = "private, no-store"
-        response["Cross-Origin-Resource-Policy"] = "same-origin"
-        return response
+        return attachment_response(attachment, content_type="application/octet-stream")
 
 
 class TicketEvents(APIView):

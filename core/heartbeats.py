@@ -38,6 +38,15 @@ def worker_queue_ages(*, now: datetime.datetime | None = None) -> dict[str, floa
     return ages
 
 
+def heartbeats_prune(*, older_than: datetime.timedelta,
+                     now: datetime.datetime | None = None) -> int:
+    """Forget the rows of workers that stopped beating this long ago (a worker killed, or
+    a host renamed, never removes its own row). Returns how many went."""
+    cutoff = (now or timezone.now()) - older_than
+    deleted, _ = Heartbeat.objects.filter(name__startswith=WORKER_PREFIX, at__lt=cutoff).delete()
+    return deleted
+
+
 def lease_acquire(*, name: str, holder: str, seconds: float) -> bool:
     """Take or renew the lease ``name`` for ``seconds``: True if ``holder`` has it now.
 

@@ -78,7 +78,8 @@ def _render(text: str) -> str:
     return clean
 
 
-TICKET_NUMBER = re.compile(r"\b[A-Z][A-Z0-9]*-\d{4}-\d{5}\b")
+# The counter is zero-padded to five digits and grows past them (HD-2026-100000).
+TICKET_NUMBER = re.compile(r"\b[A-Z][A-Z0-9]*-\d{4}-\d{5,}\b")
 _TAG = re.compile(r"(<[^>]+>)")
 _NO_LINKS_INSIDE = ("a", "code", "pre")
 

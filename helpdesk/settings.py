@@ -430,12 +430,12 @@ if REDIS_URL:
 CELERY_BEAT_SCHEDULE["mail-relay"] = {
     "task": "notifications.tasks.relay_notifications",
     "schedule": 60.0,
-    "options": {"expires": 55, **({"queue": MAIL_CELERY_QUEUE} if MAIL_CELERY_QUEUE else {})},
+    "options": {"expires": 55},  # its queue: CELERY_TASK_ROUTES
 }
 CELERY_BEAT_SCHEDULE["mail-digests"] = {
     "task": "notifications.tasks.send_digests",
     "schedule": 60.0,
-    "options": {"expires": 55, **({"queue": MAIL_CELERY_QUEUE} if MAIL_CELERY_QUEUE else {})},
+    "options": {"expires": 55},  # its queue: CELERY_TASK_ROUTES
 }
 CELERY_BEAT_SCHEDULE["mail-failures"] = {
     "task": "accounts.tasks.report_mail_failures",
@@ -463,7 +463,7 @@ WEBHOOK_SENDING_TIMEOUT_SECONDS = env.int("WEBHOOK_SENDING_TIMEOUT_SECONDS", def
 CELERY_BEAT_SCHEDULE["webhook-relay"] = {
     "task": "webhooks.tasks.relay_webhooks",
     "schedule": 60.0,
-    "options": {"expires": 55, **({"queue": MAIL_CELERY_QUEUE} if MAIL_CELERY_QUEUE else {})},
+    "options": {"expires": 55},  # its queue: CELERY_TASK_ROUTES
 }
 # --- end webhooks ---
 
@@ -520,6 +520,8 @@ CELERY_TASK_ANNOTATIONS = {  # heavy work may take longer; it never blocks mail 
 # Each worker writes a heartbeat row (core.models.Heartbeat) this often; /health/ready
 # reads it.
 WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=30)
+# A worker that died without removing its row: the SLA sweep forgets the row this late.
+WORKER_HEARTBEAT_KEEP_HOURS = env.float("WORKER_HEARTBEAT_KEEP_HOURS", default=24)
 # Beat runs the schedule only while it holds the database lease "celery-beat"
 # (helpdesk.celery.LeasedScheduler): a second beat waits, quiet, to take over.
 CELERY_BEAT_SCHEDULER = "helpdesk.celery:LeasedScheduler"

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,8 +25,8 @@ from portal.submit import new_token, submit_once
 from sla.display import reaction_line, resolution_line
 from tickets import rules as ticket_rules
 from tickets import search, selectors, services
+from tickets.downloads import attachment_response
 from tickets.models import Attachment, RatingVia, RulesPage, SatisfactionRating, Status
-from tickets.previews import preview_png
 
 TICKET_NUMBER = re.compile(r"[A-Za-z0-9-]{1,32}")
 
@@ -39,10 +39,10 @@ def _ticket_or_404(user, number: str):
 @require_GET
 def dashboard(request):
     user = request.user
-    tickets = selectors.open_tickets_for_dashboard(user)
+    customer_turn, others = selectors.open_tickets_for_dashboard(user)
     context = {
-        "customer_turn": [t for t in tickets if ticket_rules.is_customers_turn(t)],
-        "others": [t for t in tickets if not ticket_rules.is_customers_turn(t)],
+        "customer_turn": customer_turn,
+        "others": others,
         "can_file": ticket_rules.can_file(user),
     }
     return render(request, "tickets/dashboard.html", context)
@@ -494,7 +494,7 @@ def attachment_download(request, pk: int):
     preview = request.GET.get("preview") == "1" and attachment.is_image
     if user_content.enabled():
         return redirect(user_content.signed_url(attachment, preview=preview))
-    return _file_response(attachment, preview=preview, same_origin=True)
+    return attachment_response(attachment, preview=preview, same_origin=True)
 
 
 @require_GET
@@ -504,30 +504,7 @@ def user_content_file(request, token: str):
         raise Http404
     pk, preview = user_content.unsign(token)
     attachment = get_object_or_404(Attachment, pk=pk)
-    return _file_response(attachment, preview=preview, same_origin=False)
-
-
-def _file_response(attachment, *, preview: bool, same_origin: bool):
-    if preview:
-        # Inline only a thumbnail we re-encoded, never the uploaded bytes.
-        png = preview_png(attachment)
-        if png is None:
-            raise Http404
-        response = HttpResponse(png, content_type="image/png")
-        response["Content-Disposition"] = "inline"
-    else:
-        response = FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type=attachment.content_type,
-        )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    # The portal's pages show the thumbnails of the content origin.
-    response["Cross-Origin-Resource-Policy"] = "same-origin" if same_origin else "cross-origin"
-    return response
+    return attachment_response(attachment, preview=preview, same_origin=False)
 
 
 @require_GET

@@ -84,8 +84,7 @@ def resolution_line(ticket, now: datetime.datetime | None = None) -> str:
             }
         return _("Resolution target: %(deadline)s.") % {"deadline": deadline}
     if ticket.live_clock is None and state in (SlaState.MET, SlaState.BREACHED):
-        target = _targets(ticket).resolution.total_seconds()
-        took = max(target - (ticket.resolution_left_seconds or 0), 0)
+        took, target = _resolution_outcome(ticket)
         line = (
             _("Resolved in %(time)s (target %(target)s): met.")
             if state == SlaState.MET
@@ -93,6 +92,28 @@ def resolution_line(ticket, now: datetime.datetime | None = None) -> str:
         )
         return line % {"time": hours_text(took), "target": hours_text(target)}
     return ""
+
+
+def _resolution_outcome(ticket) -> tuple[float, float]:
+    """Business seconds the resolution took, and the target it was held to then: from the
+    outcome recorded when it stopped (a policy changed since does not rewrite it)."""
+    from sla.models import SlaEvent, SlaEventKind
+
+    outcome = (
+        SlaEvent.objects.filter(
+            ticket_id=ticket.pk,
+            kind__in=[SlaEventKind.RESOLUTION_MET, SlaEventKind.RESOLUTION_BREACHED],
+            business_seconds__isnull=False,
+            target_seconds__isnull=False,
+        )
+        .order_by("-at", "-id")
+        .values_list("business_seconds", "target_seconds")
+        .first()
+    )
+    if outcome is not None:
+        return max(outcome[0], 0), outcome[1]
+    target = _targets(ticket).resolution.total_seconds()  # stopped before outcomes were kept
+    return max(target - (ticket.resolution_left_seconds or 0), 0), target
 
 
 def live_deadline(ticket) -> tuple[datetime.datetime | None, str]:

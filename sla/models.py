@@ -155,6 +155,11 @@ class SlaEvent(models.Model):
         null=True, blank=True, help_text=_("Business time it took, where it applies.")
     )
     due = models.DateTimeField(null=True, blank=True)
+    # An outcome's target as the policy set it then (a later policy change does not
+    # rewrite what a resolved ticket was held to).
+    target_seconds = models.BigIntegerField(
+        null=True, blank=True, help_text=_("The target in force, where it applies.")
+    )
     note = models.CharField(max_length=200, blank=True)
 
     class Meta:

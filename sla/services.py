@@ -166,9 +166,12 @@ def _clock_events(ticket) -> list:
 # --- hooks called from the ticket signals ------------------------------------------
 
 
-def _record(ticket, kind, *, at, business_seconds=None, due=None, note="") -> SlaEvent:
+def _record(
+    ticket, kind, *, at, business_seconds=None, due=None, note="", target_seconds=None
+) -> SlaEvent:
     return SlaEvent.objects.create(
-        ticket=ticket, kind=kind, at=at, business_seconds=business_seconds, due=due, note=note
+        ticket=ticket, kind=kind, at=at, business_seconds=business_seconds, due=due, note=note,
+        target_seconds=target_seconds,
     )
 
 
@@ -219,27 +222,38 @@ def sla_stop(*, ticket, at: datetime.datetime, outcome: bool) -> None:
             ticket.reaction_state = SlaState.STOPPED
             ticket.save(update_fields=["reaction_state"])
         return
+    # The business time the clock ran, and the target it ran against (today's policy).
+    target = int(targets_for(ticket.priority).resolution.total_seconds())
+    took = {"business_seconds": target - ticket.resolution_left_seconds, "target_seconds": target}
     if due is not None and at > due:
-        if not _breach_recorded_since_start(ticket):
-            _record(ticket, SlaEventKind.RESOLUTION_BREACHED, at=at, due=due)
+        breach = _breach_recorded_since_start(ticket)
+        if breach is None:
+            _record(ticket, SlaEventKind.RESOLUTION_BREACHED, at=at, due=due, **took)
+        else:  # the sweep recorded the crossing; the resolution time is known only now
+            SlaEvent.objects.filter(pk=breach).update(**took)
         ticket.resolution_state = SlaState.BREACHED
     else:
-        _record(ticket, SlaEventKind.RESOLUTION_MET, at=at, due=due)
+        _record(ticket, SlaEventKind.RESOLUTION_MET, at=at, due=due, **took)
         ticket.resolution_state = SlaState.MET
     ticket.resolution_due = due
     ticket.save(update_fields=["resolution_state", "resolution_due"])
 
 
-def _breach_recorded_since_start(ticket) -> bool:
+def _breach_recorded_since_start(ticket) -> int | None:
+    """The resolution breach the sweep recorded in this run of the clock (its id), if any."""
     last_resume = (
         ticket.sla_events.filter(kind__in=[SlaEventKind.RESUMED, SlaEventKind.STARTED])
         .order_by("-at", "-id")
         .values_list("at", flat=True)
         .first()
     )
-    return ticket.sla_events.filter(
-        kind=SlaEventKind.RESOLUTION_BREACHED, at__gte=last_resume or ticket.created_at
-    ).exists()
+    return (
+        ticket.sla_events.filter(
+            kind=SlaEventKind.RESOLUTION_BREACHED, at__gte=last_resume or ticket.created_at
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def sla_recalculate(*, ticket, note: str = "") -> None:
@@ -406,8 +420,14 @@ def _wake_recalculation() -> None:
 
 
 def sla_recalculations_pending() -> bool:
-    """A recalculation was asked for and nobody has done it yet."""
-    return RecalculationRequest.objects.filter(done_at__isnull=True).exists()
+    """A recalculation was asked for and nobody has done it yet, nor is doing it: a request
+    a worker is working off is row-locked (``sla_recalculations_run``) and skipped here."""
+    with transaction.atomic():
+        return bool(
+            RecalculationRequest.objects.select_for_update(skip_locked=True)
+            .filter(done_at__isnull=True)
+            .values_list("pk", flat=True)[:1]
+        )
 
 
 def sla_recalculations_run(*, open_tickets: QuerySet) -> int:

@@ -123,3 +123,13 @@ MESSAGE = re.compile(r'<li class="msg ([\w ]*)">(.*?)</li>', re.DOTALL)
 def flash_messages(html: str) -> list[tuple[str, str]]:
     """The portal's flash messages on a page, as (level, text)."""
     return [(level.strip(), message.strip()) for level, message in MESSAGE.findall(html)]
+
+
+def result_list(html: str) -> str:
+    """The rows of an admin changelist only: the Urgent banner above them names tickets
+    too, so a number found anywhere on the page proves nothing about the list. Empty when
+    the list is (the admin then shows no table)."""
+    if 'id="result_list"' not in html:
+        assert 'id="changelist"' in html, "not a changelist"
+        return ""
+    return html.split('id="result_list"', 1)[1].split("</table>", 1)[0]

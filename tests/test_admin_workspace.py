@@ -6,9 +6,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.admin.models import ADDITION, LogEntry
 
 from notifications.models import Event, Notification
 from tests import factories
+from tests.helpers import result_list
 from tickets import services
 from tickets.models import Comment, EventKind, Priority, Status, Ticket, TicketEvent, TicketType
 
@@ -177,6 +179,20 @@ def test_the_second_step_without_a_carried_status_uses_the_status_now(client, ag
     client.force_login(agent)
     page = client.get(transition_url(accepted, "resolve")).content.decode()
     assert 'name="expected_status" value="in_progress"' in page
+    shown = page.split('name="expected_status" value="')[1].split('"')[0]
+    # A colleague asks the customer for information between showing the page and the post.
+    services.ticket_request_info(ticket=accepted, actor=factories.AgentFactory(), message="Q?")
+
+    response = client.post(
+        transition_url(accepted, "resolve"), {"expected_status": shown, "message": "Fixed."}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "was changed by someone else" in page and "Fixed." in page
+    assert 'name="expected_status" value="waiting_for_customer"' in page
+    accepted.refresh_from_db()
+    assert accepted.status == Status.WAITING_FOR_CUSTOMER
+    assert [c.body for c in public_comments(accepted)] == ["Q?"]
 
 
 
@@ -205,6 +221,32 @@ def test_the_reply_posted_twice_with_one_token_is_added_once(client, agent, acce
     followed = client.get(second.url).content.decode()
     assert "This was sent already; here is the result." in followed
     assert f'name="submit_token" value="{token}"' not in followed  # a fresh one
+
+
+def test_the_add_form_posted_twice_with_one_token_files_one_ticket(client, agent, customer):
+    client.force_login(agent)
+    page = client.get("/admin/tickets/ticket/add/").content.decode()
+    token = page.split('name="submit_token" value="')[1].split('"')[0]
+    data = {
+        "submit_token": token,
+        "organisation": customer.organisation.pk,
+        "requester": customer.pk,
+        "channel": "phone",
+        "type": TicketType.CONSULTATION,
+        "subject": "Phoned in: the VAT rate",
+        "body": "Called the support line at 10:05.",
+        "_save": "Save",
+    }
+    first = client.post("/admin/tickets/ticket/add/", data)
+    second = client.post("/admin/tickets/ticket/add/", data)
+    ticket = Ticket.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert first.url == second.url == change_url(ticket)
+    assert Notification.objects.filter(event=Event.TICKET_FILED).count() == 1
+    added = LogEntry.objects.filter(action_flag=ADDITION).values_list("object_id", flat=True)
+    assert list(added) == [str(ticket.pk)]  # the admin's log says it once too
+    followed = client.get(second.url).content.decode()
+    assert "This was sent already; here is the result." in followed
 
 
 def test_a_double_click_on_a_status_button_fires_it_once(client, agent, accepted):
@@ -252,8 +294,9 @@ def test_the_list_shows_the_columns_that_fit_and_the_most_urgent_deadline_first(
     for column in ("ticket", "organisation", "priority", "status", "assignee", "sla_left", "age"):
         assert f"column-{column}" in head
     # Urgent's reaction is due first; the paused one has no live deadline: last.
-    assert page.index(urgent.number) < page.index(normal.number) < page.index(waiting.number)
-    assert 'class="ticket-subject">Urgent one</span>' in page
+    rows = result_list(page)
+    assert rows.index(urgent.number) < rows.index(normal.number) < rows.index(waiting.number)
+    assert 'class="ticket-subject">Urgent one</span>' in rows
 
 
 def test_the_lists_age_says_how_long_ago_with_the_exact_time_on_hover(client, agent, customer):
@@ -284,8 +327,8 @@ def test_saved_views(client, agent, customer):
     client.force_login(agent)
 
     def shown(queue):
-        page = client.get(f"{LIST}?queue={queue}").content.decode()
-        return {t.number for t in (mine, theirs, nobodys, waiting, done) if t.number in page}
+        rows = result_list(client.get(f"{LIST}?queue={queue}").content.decode())
+        return {t.number for t in (mine, theirs, nobodys, waiting, done) if t.number in rows}
 
     assert shown("mine") == {mine.number}
     assert shown("unassigned") == {nobodys.number}
@@ -417,7 +460,7 @@ def test_the_admin_index_is_a_triage_dashboard_that_refreshes_itself(
     assert '<strong class="count">0</strong>' in tile(page, "waiting_long")
     assert '<strong class="count">0</strong>' in tile(page, "breached")
     assert 'href="/admin/tickets/ticket/?queue=urgent_new"' in page
-    listed = client.get("/admin/tickets/ticket/?queue=urgent_new").content.decode()
+    listed = result_list(client.get("/admin/tickets/ticket/?queue=urgent_new").content.decode())
     assert urgent.number in listed and mine.number not in listed
 
     for _ in range(20):
@@ -444,7 +487,7 @@ def test_waiting_for_the_customer_over_3_business_days(client, agent, customer):
             client.get("/admin/").content.decode(), "waiting_long"
         )
         listed = client.get("/admin/tickets/ticket/?queue=waiting_long").content.decode()
-        assert ticket.number in listed
+        assert ticket.number in result_list(listed)
 
 
 def test_customers_never_reach_the_dashboard(client, customer):

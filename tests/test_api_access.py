@@ -135,6 +135,22 @@ def test_a_download_is_as_safe_as_in_the_portal(world):
     assert b"".join(response.streaming_content) == helpers.screenshot_bytes()
 
 
+def test_the_api_and_the_portal_send_one_set_of_safe_download_headers(world, client):
+    attachment = world["public_file"]
+    api = client_for(world[CUSTOMER]).get(f"/api/v1/attachments/{attachment.pk}/download/")
+    client.force_login(world[CUSTOMER])
+    portal = client.get(f"/attachments/{attachment.pk}/")
+    assert api.status_code == portal.status_code == 200
+    for header in ("Content-Disposition", "X-Content-Type-Options", "Content-Security-Policy",
+                   "Cache-Control", "Cross-Origin-Resource-Policy"):
+        assert api[header] == portal[header], header
+    assert api["Content-Disposition"] == 'attachment; filename="screenshot.png"'
+    assert api["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert api["Content-Type"] == "application/octet-stream"  # as the schema says
+    assert portal["Content-Type"].startswith("image/png")
+    assert b"".join(api.streaming_content) == b"".join(portal.streaming_content)
+
+
 def test_the_transitions_listed_are_those_the_caller_may_fire(world):
     number = world["ticket"].number
     names = {

@@ -159,3 +159,12 @@ def test_a_subject_over_the_limit_is_a_form_error_not_cut_silently(client, custo
     assert "at most 200 characters" in response.content.decode()
     assert subject.strip() in response.content.decode()  # kept as typed
     assert not Ticket.objects.exists()
+
+
+def test_a_six_digit_ticket_number_is_linked_too(client, customer):
+    ours = factories.TicketFactory(requester=customer, subject="Earlier issue")
+    Ticket.objects.filter(pk=ours.pk).update(number="HD-2026-100000")
+    ticket = factories.TicketFactory(requester=customer, body="Like HD-2026-100000 before.")
+    client.force_login(customer)
+    page = client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert '<a href="/tickets/HD-2026-100000/">HD-2026-100000</a>' in page

@@ -374,3 +374,18 @@ def test_a_resolved_ticket_shows_its_resolution_time_against_the_target(customer
     assert resolution_line(ticket) == (
         "Resolved in 3.5 business hours (target 8 business hours): met."
     )
+
+
+@pytest.mark.django_db
+def test_resolved_in_keeps_the_target_of_the_policy_that_applied_then(customer, agent):
+    ticket = file_at(msk(2026, 11, 30, 10, 0), customer)  # Urgent: 8 h to resolve
+    at(msk(2026, 11, 30, 10, 30), services.ticket_accept, ticket=ticket, actor=agent)
+    at(msk(2026, 11, 30, 13, 30), services.ticket_resolve, ticket=ticket, actor=agent)
+    SlaPolicy.objects.filter(priority=Priority.URGENT).update(resolution_hours=Decimal(2))
+    periodic.sla_recalculate_open(priority=Priority.URGENT, note="policy changed")
+    ticket.refresh_from_db()
+    assert resolution_line(ticket) == (
+        "Resolved in 3.5 business hours (target 8 business hours): met."
+    )
+    outcome = ticket.sla_events.get(kind=SlaEventKind.RESOLUTION_MET)
+    assert (outcome.business_seconds, outcome.target_seconds) == (int(3.5 * 3600), 8 * 3600)

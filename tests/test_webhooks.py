@@ -15,7 +15,7 @@ from notifications.models import Notification
 from tests import factories
 from tests.webhook_support import deliver_pending, serving
 from tickets import services
-from tickets.models import Priority, Status
+from tickets.models import Priority, Status, Ticket
 from webhooks import services as webhooks
 from webhooks.delivery import delivery_send
 from webhooks.models import Delivery, DeliveryStatus, Subscription, WebhookEvent
@@ -362,3 +362,17 @@ def test_subscribing_to_a_private_target_is_refused(representative, settings):
             user=representative, target_url="http://127.0.0.1:9/x", events=["ticket.created"]
         )
     assert not Subscription.objects.exists()
+
+
+def test_an_sla_sweep_without_a_subscriber_builds_no_payload(
+    private_targets, endpoint, representative, customer, django_assert_num_queries
+):
+    from tickets import webhook_events
+
+    subscribe(representative, endpoint, events=["ticket.created"])  # not to SLA events
+    for _ in range(3):
+        factories.TicketFactory(requester=customer)
+    tickets = list(Ticket.objects.all())  # no organisation loaded: a payload would read it
+    with django_assert_num_queries(1):  # whether anyone subscribed; nothing else
+        webhook_events.webhook_sla(tickets=tickets, breached=True, clock="resolution")
+    assert not Delivery.objects.filter(event_type="ticket.sla_breached").exists()

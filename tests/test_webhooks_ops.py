@@ -147,3 +147,74 @@ def test_the_task_posts_and_asks_celery_to_retry_a_failed_attempt(
 
     assert Delivery.objects.get().status == DeliveryStatus.SUCCEEDED
     assert len(endpoint.requests) == 2
+
+
+def test_a_commit_publishes_its_deliveries_once_and_a_worker_fans_them_out(
+    private_targets, endpoint, representative, agent, customer,
+    django_capture_on_commit_callbacks,
+):
+    from celery import signals
+
+    from webhooks import tasks
+
+    for user in (representative, agent):  # two subscribers of one event: two deliveries
+        webhooks.subscription_create(
+            user=user, target_url=endpoint.url(), events=["ticket.created"]
+        )
+    published = []
+
+    def count(sender=None, body=None, **kwargs):  # Celery's own signal, after each publish
+        if sender.startswith("webhooks."):
+            published.append((sender, body[0]))
+
+    signals.after_task_publish.connect(count, weak=False)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            factories.TicketFactory(requester=customer)
+            assert published == []  # nothing before the commit
+        ids = sorted(str(pk) for pk in Delivery.objects.values_list("pk", flat=True))
+        assert len(ids) == 2
+        assert [(name, sorted(args[0])) for name, args in published] == [
+            ("webhooks.tasks.deliver_batch", ids)
+        ]
+        published.clear()
+        tasks.deliver_batch.run(ids)  # what the worker does with the batch
+        assert sorted(args[0] for _name, args in published) == ids
+        assert {name for name, _args in published} == {"webhooks.tasks.deliver_webhook"}
+    finally:
+        signals.after_task_publish.disconnect(count)
+
+
+def test_the_webhook_admin_lets_in_whom_every_other_admin_lets_in(rf, agent, customer):
+    from django.contrib import admin
+
+    from tests.factories import CustomerFactory
+
+    superuser = CustomerFactory(is_superuser=True)  # a superuser outside the staff roles
+    for model in (Subscription, Delivery):
+        model_admin = admin.site._registry[model]
+        for user, allowed in ((agent, True), (superuser, True), (customer, False)):
+            request = rf.get("/admin/")
+            request.user = user
+            assert model_admin.has_module_permission(request) is allowed, (model, user)
+            assert model_admin.has_view_permission(request) is allowed, (model, user)
+
+
+def test_the_subscription_list_costs_the_same_queries_for_1_or_5_subscriptions(
+    client, private_targets, endpoint, manager, representative, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(manager)
+    webhooks.subscription_create(user=representative, target_url=endpoint.url(),
+                                 events=["ticket.created"])
+    client.get("/admin/webhooks/subscription/")
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/admin/webhooks/subscription/").status_code == 200
+    for user in (manager, representative, representative, manager):
+        webhooks.subscription_create(user=user, target_url=endpoint.url(),
+                                     events=["ticket.created"])
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = client.get("/admin/webhooks/subscription/").content.decode()
+    assert page.count(f">{endpoint.url()}<") == 5  # one row each

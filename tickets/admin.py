@@ -508,6 +508,11 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
                 request, _("This was sent already; here is the result."), messages.INFO
             )
 
+    def log_addition(self, request, obj, message):
+        if getattr(request, "ticket_submit_repeated", ""):
+            return None  # the first post filed the ticket and logged it
+        return super().log_addition(request, obj, message)
+
     def response_add(self, request, obj, post_url_continue=None):
         if getattr(request, "ticket_submit_repeated", ""):
             return HttpResponseRedirect(request.ticket_submit_repeated)
@@ -702,7 +707,7 @@ def _with_first_field(fieldsets, name: str) -> list:
 
 ADD_FIELDSETS = (
     (_("Customer"), {"fields": ("organisation", "requester", "channel")}),
-    (_("Ticket"), {"fields": ("type", "priority", "subject", "body", "files")}),
+    (_("Ticket"), {"fields": ("type", "priority", "subject", "body", "files", "submit_token")}),
 )
 
 CHANGE_FIELDSETS = (

@@ -147,6 +147,7 @@ class ServiceForm(forms.ModelForm):
 class TicketAddForm(ServiceForm):
     """Staff file a ticket on a customer's behalf, e.g. after a phone call."""
 
+    submit_token = SubmitTokenField()  # a double post files one ticket
     organisation = forms.ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True)
     )

@@ -105,29 +105,43 @@ def _contractor_side(
     return [*(_triage() if triage is None else triage), *watching]
 
 
-def _triage() -> list[Recipient]:
+def _triage(staff: list[User] | None = None) -> list[Recipient]:
     """TRIAGE_EMAILS (shared mailboxes or staff addresses); else the managers, who hand
     out the work (or every active agent with TRIAGE_ALL_AGENTS). Nothing waits unseen
-    for it: unassigned tickets stay in the staff queue, Urgent ones in its banner."""
+    for it: unassigned tickets stay in the staff queue, Urgent ones in its banner.
+    ``staff``: the active agents and managers, when the caller has read them already."""
     addresses = [a.strip().lower() for a in settings.TRIAGE_EMAILS if a.strip()]
     if addresses:
-        staff = {
-            user.email: user
-            for user in User.objects.filter(
+        if staff is None:
+            staff = User.objects.filter(
                 email__in=addresses, is_active=True, role__in=[Role.AGENT, Role.MANAGER]
             )
-        }
+        by_address = {user.email: user for user in staff if user.email in addresses}
         return [
-            person(staff[a], Audience.CONTRACTOR)
-            if a in staff
+            person(by_address[a], Audience.CONTRACTOR)
+            if a in by_address
             else Recipient(a, settings.MAIL_DEFAULT_LANGUAGE, Audience.CONTRACTOR)
             for a in addresses
         ]
+    if staff is not None:
+        agents, managers = _of_role(staff, Role.AGENT), _of_role(staff, Role.MANAGER)
+    else:
+        agents, managers = _agents, _managers
     if not getattr(settings, "TRIAGE_ALL_AGENTS", False):
-        managers = _managers()
-        if managers:
-            return managers
-    return _agents() or _managers()
+        if found := managers():
+            return found
+    return agents() or managers()
+
+
+def _contractor_staff() -> list[User]:
+    """Every active agent and manager, in one query."""
+    return list(
+        User.objects.filter(role__in=[Role.AGENT, Role.MANAGER], is_active=True).order_by("pk")
+    )
+
+
+def _of_role(staff: list[User], role: str):
+    return lambda: [person(u, Audience.CONTRACTOR) for u in staff if u.role == role]
 
 
 def _agents() -> list[Recipient]:
@@ -173,7 +187,12 @@ def notify_ticket_filed(*, ticket: Ticket, actor: User | None) -> None:
     )
     # Support hears of every new ticket (never capped); of an Urgent one every agent and
     # the managers too.
-    alerted = _triage() + (_agents() + _managers() if urgent else [])
+    if urgent:  # the staff read once: triage, every agent and the managers come from it
+        staff = _contractor_staff()
+        everyone = _of_role(staff, Role.AGENT)() + _of_role(staff, Role.MANAGER)()
+        alerted = _triage(staff) + everyone
+    else:
+        alerted = _triage()
     triage = [replace(r, essential=True) for r in _without(alerted, actor)]
     outbox_write(
         event=Event.NEW_TICKET,

@@ -1,8 +1,11 @@
 """Celery tasks of the ticket's periodic rules: each takes nothing and calls a service."""
 
-from celery import shared_task
+import datetime
 
-from core.heartbeats import SLA_SWEEP, heartbeat_record
+from celery import shared_task
+from django.conf import settings
+
+from core.heartbeats import SLA_SWEEP, heartbeat_record, heartbeats_prune
 from tickets import periodic
 
 
@@ -10,9 +13,11 @@ from tickets import periodic
 def sla_sweep():
     """Every minute: tickets past the at-risk share or a deadline get their event once;
     its finish is the heartbeat /health/ready reads. A recalculation managers asked for
-    and no task carried goes to the heavy queue, so the sweep stays a minute's work."""
+    and no task carried goes to the heavy queue, so the sweep stays a minute's work.
+    Workers' heartbeat rows older than WORKER_HEARTBEAT_KEEP_HOURS are forgotten."""
     periodic.sla_sweep()
     heartbeat_record(name=SLA_SWEEP)
+    heartbeats_prune(older_than=datetime.timedelta(hours=settings.WORKER_HEARTBEAT_KEEP_HOURS))
     if periodic.sla_recalculations_pending():
         sla_recalculations_run.apply_async(retry=False)
 

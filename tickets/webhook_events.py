@@ -6,6 +6,8 @@ customer may see goes out: a customer's endpoint gets no internal note, and no e
 written for one.
 """
 
+from functools import partial
+
 from tickets.models import Ticket
 from webhooks.models import WebhookEvent
 from webhooks.services import webhook_outbox_write, webhook_outbox_write_many
@@ -63,16 +65,16 @@ def webhook_public_comment(*, comment, actor) -> None:
 
 
 def webhook_sla(*, tickets: list[Ticket], breached: bool, clock: str) -> None:
-    """A sweep's tickets at risk or breached, in a fixed number of queries."""
-    items = []
-    for ticket in tickets:
-        due = ticket.reaction_due if clock == "reaction" else ticket.resolution_due
-        items.append(
-            (ticket.organisation_id,
-             _data(ticket, clock=clock, due=due.isoformat() if due else None))
-        )
-    if items:
+    """A sweep's tickets at risk or breached, in a fixed number of queries; each payload
+    is built only if some subscription takes it (none: one query, no payload work)."""
+    if tickets:
         webhook_outbox_write_many(
             event_type=WebhookEvent.SLA_BREACHED if breached else WebhookEvent.SLA_AT_RISK,
-            items=items,
+            items=[(ticket.organisation_id, partial(_sla_data, ticket, clock))
+                   for ticket in tickets],
         )
+
+
+def _sla_data(ticket: Ticket, clock: str) -> dict:
+    due = ticket.reaction_due if clock == "reaction" else ticket.resolution_due
+    return _data(ticket, clock=clock, due=due.isoformat() if due else None)

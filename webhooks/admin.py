@@ -7,21 +7,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import ActionRefused
+from core.staff import is_contractor_staff
 from webhooks import services
 from webhooks.models import Delivery, DeliveryAttempt, Subscription, WebhookEvent
 from webhooks.targets import TargetRefused, target_resolve
 
 
-def _is_staff(user) -> bool:
-    return user.is_active and user.is_contractor
-
-
 class StaffOnly:
     def has_module_permission(self, request):
-        return _is_staff(request.user)
+        return is_contractor_staff(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return _is_staff(request.user)
+        return is_contractor_staff(request.user)
 
 
 class SubscriptionAddForm(forms.ModelForm):
@@ -52,18 +49,19 @@ class SubscriptionAdmin(StaffOnly, admin.ModelAdmin):
                     "created_at"]
     list_filter = ["is_active"]
     search_fields = ["target_url", "owner__email"]
+    list_select_related = ["owner", "organisation"]
     readonly_fields = ["owner", "organisation", "target_url", "events", "is_active",
                        "failure_count", "disabled_reason", "disabled_at", "created_at"]
     actions = ["activate", "deactivate"]
 
     def has_add_permission(self, request):
-        return _is_staff(request.user)
+        return is_contractor_staff(request.user)
 
     def has_change_permission(self, request, obj=None):
         return False  # changed through the actions (and the API), never edited here
 
     def has_delete_permission(self, request, obj=None):
-        return _is_staff(request.user)
+        return is_contractor_staff(request.user)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:

@@ -182,8 +182,10 @@ def dispatch(delivery_ids: list) -> None:
     from webhooks import tasks
 
     try:
-        for pk in delivery_ids:
-            tasks.enqueue_delivery(str(pk))
+        if len(delivery_ids) == 1:
+            tasks.enqueue_delivery(str(delivery_ids[0]))
+        else:  # one publish per commit, as the mail outbox does; a worker fans it out
+            tasks.enqueue_batch([str(pk) for pk in delivery_ids])
     except Exception:
         logger.warning("Could not queue webhook deliveries %s; the relay will", delivery_ids,
                        exc_info=True)

@@ -16,6 +16,18 @@ def enqueue_delivery(delivery_id: str, *, countdown: float | None = None) -> Non
     deliver_webhook.apply_async((delivery_id,), countdown=countdown, retry=False, **_route())
 
 
+def enqueue_batch(delivery_ids: list[str]) -> None:
+    """Publish one message for a commit's deliveries (the web request pays one round trip)."""
+    deliver_batch.apply_async((delivery_ids,), retry=False, **_route())
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def deliver_batch(delivery_ids: list[str]):
+    """Fan a commit's deliveries out to one task each, so several workers share them."""
+    for pk in delivery_ids:
+        enqueue_delivery(pk)
+
+
 @shared_task(bind=True, ignore_result=True, acks_late=True, max_retries=None)
 def deliver_webhook(self, delivery_id: str):
     """Post one delivery; a failed attempt comes back after its backoff."""

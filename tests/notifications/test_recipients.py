@@ -453,3 +453,24 @@ def test_a_representative_may_take_colleagues_ticket_mail_at_once(
     factories.TicketFactory(requester=customer)
     row = Notification.objects.get(to_email=representative.email, event=Event.TICKET_FILED)
     assert (row.status, row.suppressed_reason) == (NotificationStatus.PENDING, "")
+
+
+@pytest.mark.parametrize("all_agents", [False, True])
+def test_an_urgent_filing_reads_the_staff_once(
+    customer, agent, second_agent, manager, settings, all_agents, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.TRIAGE_ALL_AGENTS = all_agents
+    normal = factories.TicketFactory(requester=customer, priority=Priority.NORMAL)
+    urgent = factories.TicketFactory(requester=customer, priority=Priority.URGENT)
+    Notification.objects.all().delete()
+    with CaptureQueriesContext(connection) as queries:
+        ticket_mail.notify_ticket_filed(ticket=normal, actor=customer)
+    # Every agent and the managers as well as triage, for no query more than a normal one.
+    with django_assert_num_queries(len(queries.captured_queries)):
+        ticket_mail.notify_ticket_filed(ticket=urgent, actor=customer)
+    assert to(Event.NEW_TICKET, ticket=urgent) == sorted(
+        [agent.email, second_agent.email, manager.email]
+    )

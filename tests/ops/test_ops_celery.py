@@ -73,3 +73,29 @@ def test_a_running_worker_beats_for_its_queues_and_says_goodbye(tmp_path):
     finally:
         stop_worker(worker)
     assert not Heartbeat.objects.filter(name__startswith=WORKER_PREFIX, detail="ops-hb-test")
+
+
+def test_beat_entries_go_where_their_task_is_routed_and_name_no_queue_of_their_own(settings):
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        options = entry.get("options", {})
+        assert "queue" not in options, name  # one source of truth: CELERY_TASK_ROUTES
+        assert app.amqp.router.route(options, entry["task"])["queue"].name == queue_of(
+            entry["task"]
+        )
+    assert queue_of(settings.CELERY_BEAT_SCHEDULE["mail-relay"]["task"]) == "mail"
+    assert queue_of(settings.CELERY_BEAT_SCHEDULE["webhook-relay"]["task"]) == "mail"
+
+
+def test_the_sla_sweep_forgets_heartbeats_of_workers_long_gone(db, settings):
+    from tickets.tasks import sla_sweep
+
+    settings.WORKER_HEARTBEAT_KEEP_HOURS = 24
+    now = timezone.now()
+    Heartbeat.objects.create(name=f"{WORKER_PREFIX}dead@old-host", at=now - datetime.timedelta(
+        hours=25), detail="gone-queue")
+    Heartbeat.objects.create(name=f"{WORKER_PREFIX}alive@host", at=now, detail="mail")
+    assert "gone-queue" in worker_queue_ages()
+    sla_sweep()
+    assert "gone-queue" not in worker_queue_ages()
+    assert set(Heartbeat.objects.values_list("name", flat=True)) == {
+        f"{WORKER_PREFIX}alive@host", "sla-sweep"}

@@ -52,6 +52,28 @@ def test_the_series_describe_tickets_sla_outbox_and_inbound_mail(client, custome
         assert series in body, series
 
 
+def test_the_resolution_histogram_observes_resolved_tickets(client, customer, agent):
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    from tickets import services
+
+    started = timezone.now() - datetime.timedelta(days=3)
+    with time_machine.travel(started, tick=False):
+        ticket = factories.TicketFactory(requester=customer)
+        services.ticket_accept(ticket=ticket, actor=agent)
+    services.ticket_resolve(ticket=ticket, actor=agent)
+    ticket.refresh_from_db()
+    took = ticket.sla_events.get(kind__in=["resolution_met", "resolution_breached"])
+    assert took.business_seconds > 0
+    body = scrape(client)
+    assert "helpdesk_sla_resolution_business_seconds_count 1.0" in body
+    assert f"helpdesk_sla_resolution_business_seconds_sum {float(took.business_seconds)}" in body
+    assert 'helpdesk_sla_resolution_business_seconds_bucket{le="+Inf"} 1.0' in body
+
+
 def _copy_ticket(ticket: Ticket, times: int) -> None:
     """``times`` more rows like ``ticket``, in one statement (numbers made unique)."""
     columns = [
