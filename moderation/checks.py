@@ -3,7 +3,8 @@
 The word lists are rows of ``BannedWord`` and ``AllowedWord`` that staff edit in the
 admin. They are compiled into a few regular expressions once per process and again after
 any change: a version token in the database (``WordListsVersion``, one tiny query per
-check) tells every process. No shared cache is involved, so a check never needs Redis.
+check, read once per web request) tells every process. No shared cache is involved, so
+a check never needs Redis.
 
 Each word of the text is tried in several readings, so the usual disguises are seen
 through: case, repeated letters ("fuuuck"), separators between single letters
@@ -20,6 +21,7 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 
+from asgiref.local import Local
 from django.db import connection
 
 # Verbal prefixes a Russian root may carry: за-ебать, на-хуй, по-хуй, от-ъ-ебись …
@@ -250,14 +252,15 @@ def _wild_equal(part: str, root: str) -> bool:
 # --- the compiled lists --------------------------------------------------------------
 
 _compiled: dict[str, tuple[str, WordLists]] = {}
+# Within one request the version is read once: the form's check and the flag of the
+# ticket it files look at the same lists (``request_started`` / ``request_finished``).
+_request = Local()
 
 
 def word_lists() -> WordLists:
     """The active lists, compiled; recompiled when any process changed them."""
-    from moderation.models import WordListsVersion
-
     key = connection.settings_dict.get("NAME") or ""
-    version = WordListsVersion.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+    version = _version(key)
     held = _compiled.get(key)
     if held is not None and held[0] == version:
         return held[1]
@@ -266,12 +269,34 @@ def word_lists() -> WordLists:
     return lists
 
 
+def _version(key: str) -> str:
+    from moderation.models import WordListsVersion
+
+    read = getattr(_request, "versions", None)
+    if read is not None and key in read:
+        return read[key]
+    version = WordListsVersion.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+    if read is not None:
+        read[key] = version
+    return version
+
+
+def request_started(**kwargs) -> None:
+    _request.versions = {}
+
+
+def request_finished(**kwargs) -> None:
+    _request.versions = None
+
+
 def lists_changed() -> None:
     """A word was added, changed or removed: this process recompiles on its next check,
     and the new token (written in the change's transaction) tells the others."""
     from moderation.models import WordListsVersion
 
     _compiled.clear()
+    if getattr(_request, "versions", None) is not None:
+        _request.versions = {}
     WordListsVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
 
 
