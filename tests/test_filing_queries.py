@@ -86,3 +86,26 @@ def test_a_representative_who_wants_mail_at_once_gets_the_filing_at_once(
     assert rows[representative.email].status == NotificationStatus.PENDING
     assert rows[other.email].status == NotificationStatus.HELD
     assert rows[other.email].suppressed_reason == "daily"
+
+
+def test_a_word_banned_between_two_filings_is_caught_in_the_next_one(client, customer):
+    """The word lists' version is read once per request, not once per process: what the
+    managers change holds from the next request on."""
+    from moderation.models import BannedWord, Flag
+
+    client.force_login(customer)
+    first = client.post("/tickets/new/", _form(subject="The blorfing export is slow"))
+    assert first.status_code == 302
+    BannedWord.objects.create(word="blorf", language="en")
+
+    warned = client.post("/tickets/new/", _form(subject="The blorfing import is slow"))
+    assert warned.status_code == 200
+    assert "blorfing" in warned.content.decode()
+    assert not Ticket.objects.filter(subject="The blorfing import is slow").exists()
+
+    sent = client.post(
+        "/tickets/new/", _form(subject="The blorfing import is slow", send_anyway="on")
+    )
+    assert sent.status_code == 302
+    ticket = Ticket.objects.get(subject="The blorfing import is slow")
+    assert Flag.objects.get(ticket=ticket).words == ["blorfing"]
