@@ -117,15 +117,15 @@ def _triage(staff: tuple[list, list] | None = None) -> list[Recipient]:
     ``staff`` is ``_staff()`` when the caller has read it already."""
     addresses = _triage_addresses()
     if addresses:
-        staff = {
+        by_email = {
             user.email: user
             for user in User.objects.filter(
                 email__in=addresses, is_active=True, role__in=[Role.AGENT, Role.MANAGER]
             )
         }
         return [
-            person(staff[a], Audience.CONTRACTOR)
-            if a in staff
+            person(by_email[a], Audience.CONTRACTOR)
+            if a in by_email
             else Recipient(a, settings.MAIL_DEFAULT_LANGUAGE, Audience.CONTRACTOR)
             for a in addresses
         ]
