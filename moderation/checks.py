@@ -19,7 +19,7 @@ import itertools
 import re
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from asgiref.local import Local
 from django.db import connection
@@ -82,6 +82,9 @@ class WordLists:
     translit: tuple  # (whole, start, anywhere) over long Russian roots
     entries: tuple[Entry, ...]
     allowed: tuple[str, ...]
+    # Each word's verdict against these lists, kept with them (new lists, new verdicts):
+    # most words of tickets repeat, and a word costs a dozen regular expressions.
+    verdicts: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def finds(self, form: str) -> bool:
         return _finds((self.whole, self.start, self.anywhere), form)
@@ -110,13 +113,19 @@ def improper_words(text: str) -> list[str]:
     if not lists.entries:
         return []
     found: list[str] = []
-    verdicts: dict[str, bool] = {}
+    verdicts = lists.verdicts
+    if len(verdicts) > MAX_VERDICTS:
+        verdicts.clear()
     for original, word in _tokens(text):
-        if word not in verdicts:
-            verdicts[word] = _is_improper(word, lists)
-        if verdicts[word] and original not in found:
+        verdict = verdicts.get(word)
+        if verdict is None:
+            verdict = verdicts[word] = _is_improper(word, lists)
+        if verdict and original not in found:
             found.append(original)
     return found
+
+
+MAX_VERDICTS = 50_000
 
 
 LONG_RUNS = re.compile(r"(.)\1{3,}")
