@@ -1,6 +1,7 @@
 """Markdown in, sanitised HTML out: what customers and staff write is never trusted."""
 
 import re
+import threading
 from functools import lru_cache
 
 import markdown as md
@@ -62,12 +63,22 @@ def _rendered(text: str) -> str:
     return _render(text)
 
 
+# Building a Markdown converter (its parser, patterns and extensions) costs more than
+# converting a comment: each thread keeps one and resets it between texts.
+_converters = threading.local()
+
+
+def _converter() -> md.Markdown:
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = _converters.markdown = md.Markdown(
+            extensions=["fenced_code", "tables", "sane_lists", "nl2br"], output_format="html"
+        )
+    return converter
+
+
 def _render(text: str) -> str:
-    html = md.markdown(
-        text,
-        extensions=["fenced_code", "tables", "sane_lists", "nl2br"],
-        output_format="html",
-    )
+    html = _converter().reset().convert(text)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -3,7 +3,8 @@
 The word lists are rows of ``BannedWord`` and ``AllowedWord`` that staff edit in the
 admin. They are compiled into a few regular expressions once per process and again after
 any change: a version token in the database (``WordListsVersion``, one tiny query per
-check) tells every process. No shared cache is involved, so a check never needs Redis.
+check, read once per web request) tells every process. No shared cache is involved, so
+a check never needs Redis.
 
 Each word of the text is tried in several readings, so the usual disguises are seen
 through: case, repeated letters ("fuuuck"), separators between single letters
@@ -18,8 +19,9 @@ import itertools
 import re
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from asgiref.local import Local
 from django.db import connection
 
 # Verbal prefixes a Russian root may carry: за-ебать, на-хуй, по-хуй, от-ъ-ебись …
@@ -80,6 +82,9 @@ class WordLists:
     translit: tuple  # (whole, start, anywhere) over long Russian roots
     entries: tuple[Entry, ...]
     allowed: tuple[str, ...]
+    # Each word's verdict against these lists, kept with them (new lists, new verdicts):
+    # most words of tickets repeat, and a word costs a dozen regular expressions.
+    verdicts: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def finds(self, form: str) -> bool:
         return _finds((self.whole, self.start, self.anywhere), form)
@@ -108,13 +113,19 @@ def improper_words(text: str) -> list[str]:
     if not lists.entries:
         return []
     found: list[str] = []
-    verdicts: dict[str, bool] = {}
+    verdicts = lists.verdicts
+    if len(verdicts) > MAX_VERDICTS:
+        verdicts.clear()
     for original, word in _tokens(text):
-        if word not in verdicts:
-            verdicts[word] = _is_improper(word, lists)
-        if verdicts[word] and original not in found:
+        verdict = verdicts.get(word)
+        if verdict is None:
+            verdict = verdicts[word] = _is_improper(word, lists)
+        if verdict and original not in found:
             found.append(original)
     return found
+
+
+MAX_VERDICTS = 50_000
 
 
 LONG_RUNS = re.compile(r"(.)\1{3,}")
@@ -250,14 +261,15 @@ def _wild_equal(part: str, root: str) -> bool:
 # --- the compiled lists --------------------------------------------------------------
 
 _compiled: dict[str, tuple[str, WordLists]] = {}
+# Within one request the version is read once: the form's check and the flag of the
+# ticket it files look at the same lists (``request_started`` / ``request_finished``).
+_request = Local()
 
 
 def word_lists() -> WordLists:
     """The active lists, compiled; recompiled when any process changed them."""
-    from moderation.models import WordListsVersion
-
     key = connection.settings_dict.get("NAME") or ""
-    version = WordListsVersion.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+    version = _version(key)
     held = _compiled.get(key)
     if held is not None and held[0] == version:
         return held[1]
@@ -266,12 +278,34 @@ def word_lists() -> WordLists:
     return lists
 
 
+def _version(key: str) -> str:
+    from moderation.models import WordListsVersion
+
+    read = getattr(_request, "versions", None)
+    if read is not None and key in read:
+        return read[key]
+    version = WordListsVersion.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+    if read is not None:
+        read[key] = version
+    return version
+
+
+def request_started(**kwargs) -> None:
+    _request.versions = {}
+
+
+def request_finished(**kwargs) -> None:
+    _request.versions = None
+
+
 def lists_changed() -> None:
     """A word was added, changed or removed: this process recompiles on its next check,
     and the new token (written in the change's transaction) tells the others."""
     from moderation.models import WordListsVersion
 
     _compiled.clear()
+    if getattr(_request, "versions", None) is not None:
+        _request.versions = {}
     WordListsVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
 
 

@@ -25,7 +25,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import BigIntegerField, Case, Count, Exists, F, OuterRef, Value, When
 from django.utils import timezone
 
 from notifications.models import (
@@ -119,7 +119,9 @@ def _unique(recipients: list[Recipient]) -> list[Recipient]:
 
 
 def _recent_counts(ticket_ids: set, emails: list[str]) -> tuple[dict, dict]:
-    """Mails sent or due in the cap window: per (ticket id, address) and per address."""
+    """Mails sent or due in the cap window: per (ticket id, address) and per address, in
+    one query (grouped by address and by ticket, the tickets outside ``ticket_ids``
+    together)."""
     since = timezone.now() - timedelta(minutes=settings.MAIL_CAP_WINDOW_MINUTES)
     recent = (
         Notification.objects.filter(created_at__gte=since, to_email__in=emails)
@@ -127,15 +129,17 @@ def _recent_counts(ticket_ids: set, emails: list[str]) -> tuple[dict, dict]:
         .exclude(event=Event.DIGEST)
         .order_by()
     )
-    per_address = dict(recent.values_list("to_email").annotate(n=Count("id")))
-    per_ticket = {}
-    if ticket_ids:
-        per_ticket = {
-            (ticket_id, email): n
-            for ticket_id, email, n in recent.filter(ticket_id__in=ticket_ids)
-            .values_list("ticket_id", "to_email")
-            .annotate(n=Count("id"))
-        }
+    ours = (
+        Case(When(ticket_id__in=list(ticket_ids), then=F("ticket_id")), default=None)
+        if ticket_ids
+        else Value(None, output_field=BigIntegerField())
+    )
+    per_ticket, per_address = {}, {}
+    groups = recent.annotate(ours=ours).values_list("to_email", "ours").annotate(n=Count("id"))
+    for email, ticket_id, n in groups:
+        per_address[email] = per_address.get(email, 0) + n
+        if ticket_id is not None:
+            per_ticket[(ticket_id, email)] = n
     return per_ticket, per_address
 
 
@@ -325,12 +329,15 @@ def preference_set_representative_immediate(*, user, immediate: bool) -> None:
     )
 
 
-def immediate_user_ids(user_ids) -> set[int]:
-    """Of these people, those who asked for colleagues' ticket mail at once."""
-    return set(
-        NotificationPreference.objects.filter(
-            user_id__in=list(user_ids), representative_immediate=True
-        ).values_list("user_id", flat=True)
+def with_immediate(users):
+    """People (a queryset of users) with ``mail_immediate``: whether they asked for
+    colleagues' ticket mail at once; read in the same query."""
+    return users.annotate(
+        mail_immediate=Exists(
+            NotificationPreference.objects.filter(
+                user_id=OuterRef("pk"), representative_immediate=True
+            )
+        )
     )
 
 

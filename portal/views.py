@@ -1,5 +1,6 @@
 """The customer portal: thin views over ``tickets.services`` and ``tickets.selectors``."""
 
+import collections
 import re
 
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,13 +18,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.markdown import ticket_numbers_in
+from core.pagination import EstimatedCountPaginator
 from moderation.checks import improper_words
 from moderation.presets import RejectPreset
 from notifications.tokens import RatingLinkExpired, rating_from_token
 from portal import pending, user_content
 from portal.forms import CommentForm, RatingForm, TicketFilterForm, TicketForm, TransitionForm
 from portal.submit import new_token, submit_once
-from sla.display import reaction_line, resolution_line
+from sla.display import sla_lines
 from tickets import rules as ticket_rules
 from tickets import search, selectors, services
 from tickets.downloads import attachment_response
@@ -53,9 +56,11 @@ def dashboard(request):
 def ticket_list(request):
     form = TicketFilterForm(request.GET or None)
     tickets = form.apply(selectors.tickets_visible_to(request.user))
-    page = Paginator(tickets.order_by("-created_at", "-id"), settings.PORTAL_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    # Past EXACT_COUNT_LIMIT the count is PostgreSQL's estimate ("about"): counting all
+    # of 100,000 tickets for the staff would cost more than the rest of the page.
+    page = EstimatedCountPaginator(
+        tickets.order_by("-created_at", "-id"), settings.PORTAL_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -224,12 +229,12 @@ def _detail_context(request, ticket, *, comment_form=None) -> dict:
     user = request.user
     transitions = ticket_rules.portal_transitions(ticket, user)
     refusal = ticket_rules.comment_refusal(user, ticket)
-    comments = list(selectors.comments_visible_to(user, ticket))
+    ticket_files, comments = _files_and_comments(user, ticket)
     return {
         "ticket": ticket,
         "comments": comments,
         "number_links": _number_links(user, ticket.body, *(c.body for c in comments)),
-        "ticket_files": selectors.attachments_visible_to(user).filter(ticket=ticket, comment=None),
+        "ticket_files": ticket_files,
         "links": selectors.links_of(user, ticket),
         "history": selectors.history_of(ticket),
         "transitions": transitions,
@@ -246,9 +251,8 @@ def _detail_context(request, ticket, *, comment_form=None) -> dict:
         ),
         "can_comment": refusal is None,
         "comment_refusal": refusal.message if refusal is not None and user.is_customer else "",
-        "watching": ticket.watchers.filter(pk=user.pk).exists(),
-        "watcher_count": ticket.watchers.count(),
-        "sla_lines": [line for line in (reaction_line(ticket), resolution_line(ticket)) if line],
+        **_watchers(user, ticket),
+        "sla_lines": sla_lines(ticket),
         "offer_split": _offer_split(user, ticket),
         **_rating_context(user, ticket),
     }
@@ -261,6 +265,26 @@ def _rating_context(user, ticket, form=None) -> dict:
     rating = ticket_rules.current_rating(ticket)
     can_rate = ticket_rules.rating_refusal(user, ticket) is None
     return {"rating": rating, "rating_form": (form or RatingForm()) if can_rate else None}
+
+
+def _files_and_comments(user, ticket) -> tuple[list, list]:
+    """The ticket's own files and its comments (each with ``files``), as this user may
+    see them: the files of the ticket and of all its comments in one query."""
+    comments = list(selectors.comments_visible_to(user, ticket).prefetch_related(None))
+    files = collections.defaultdict(list)
+    for attachment in selectors.attachments_visible_to(user).filter(ticket=ticket):
+        files[attachment.comment_id].append(attachment)
+    for comment in comments:
+        comment.files = files.get(comment.pk, [])
+    return files.get(None, []), comments
+
+
+def _watchers(user, ticket) -> dict:
+    """Whether this user watches the ticket, and how many do: one query."""
+    counts = ticket.watchers.aggregate(
+        watcher_count=Count("pk"), mine=Count("pk", filter=Q(pk=user.pk))
+    )
+    return {"watcher_count": counts["watcher_count"], "watching": bool(counts["mine"])}
 
 
 def _offer_split(user, ticket) -> bool:

@@ -4,6 +4,7 @@ A ticket here is anything with the SLA columns and ``live_clock`` (which clock t
 contractor works against now: the ticket's state machine decides, ``tickets.models``)."""
 
 import datetime
+import functools
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -48,12 +49,21 @@ def _targets(ticket):
     return targets_for(ticket.priority)
 
 
-def reaction_line(ticket, now: datetime.datetime | None = None) -> str:
+def sla_lines(ticket, now: datetime.datetime | None = None) -> list[str]:
+    """The reaction and the resolution line of the ticket page, those that say something;
+    the policy is read once, and only if a line needs its target."""
+    targets = functools.cache(lambda: _targets(ticket))
+    lines = (reaction_line(ticket, now, targets=targets),
+             resolution_line(ticket, now, targets=targets))
+    return [line for line in lines if line]
+
+
+def reaction_line(ticket, now: datetime.datetime | None = None, *, targets=None) -> str:
     """The portal's promise before the reaction, honest once it is late, and the record
-    (with the target) after it."""
+    (with the target) after it. ``targets``: a function giving the ticket's targets."""
     now = now or timezone.now()
     if ticket.reaction_business_seconds is not None:
-        target = _targets(ticket).reaction.total_seconds()
+        target = (targets or (lambda: _targets(ticket)))().reaction.total_seconds()
         return _("Reacted in %(time)s (target %(target)s).") % {
             "time": hours_text(ticket.reaction_business_seconds),
             "target": hours_text(target),
@@ -68,7 +78,7 @@ def reaction_line(ticket, now: datetime.datetime | None = None) -> str:
     return ""
 
 
-def resolution_line(ticket, now: datetime.datetime | None = None) -> str:
+def resolution_line(ticket, now: datetime.datetime | None = None, *, targets=None) -> str:
     now = now or timezone.now()
     state = ticket.resolution_state
     if ticket.live_clock == LiveClock.PAUSED and state in (
@@ -84,7 +94,7 @@ def resolution_line(ticket, now: datetime.datetime | None = None) -> str:
             }
         return _("Resolution target: %(deadline)s.") % {"deadline": deadline}
     if ticket.live_clock is None and state in (SlaState.MET, SlaState.BREACHED):
-        took, target = _resolution_outcome(ticket)
+        took, target = _resolution_outcome(ticket, targets)
         line = (
             _("Resolved in %(time)s (target %(target)s): met.")
             if state == SlaState.MET
@@ -94,7 +104,7 @@ def resolution_line(ticket, now: datetime.datetime | None = None) -> str:
     return ""
 
 
-def _resolution_outcome(ticket) -> tuple[float, float]:
+def _resolution_outcome(ticket, targets=None) -> tuple[float, float]:
     """Business seconds the resolution took, and the target it was held to then: from the
     outcome recorded when it stopped (a policy changed since does not rewrite it)."""
     from sla.models import SlaEvent, SlaEventKind
@@ -112,7 +122,8 @@ def _resolution_outcome(ticket) -> tuple[float, float]:
     )
     if outcome is not None:
         return max(outcome[0], 0), outcome[1]
-    target = _targets(ticket).resolution.total_seconds()  # stopped before outcomes were kept
+    # Stopped before outcomes were kept: today's policy.
+    target = (targets or (lambda: _targets(ticket)))().resolution.total_seconds()
     return max(target - (ticket.resolution_left_seconds or 0), 0), target
 
 

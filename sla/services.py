@@ -12,9 +12,10 @@ Semantics (also in the README):
   change recomputes them exactly, pauses included.
 
 This module knows no ticket states. The ticket's use cases (``tickets.services``) call
-the hook of what happened: ``sla_start`` when filed, ``sla_record_reaction`` when first
-accepted, ``sla_pause`` / ``sla_resume`` / ``sla_stop``; the sweep and the recalculation
-are given the tickets to look at (``tickets.deadlines``).
+the hook of what happened: ``sla_start`` when filed (before the INSERT; ``sla_started``
+after it), ``sla_record_reaction`` when first accepted, ``sla_pause`` / ``sla_resume`` /
+``sla_stop``; the sweep and the recalculation are given the tickets to look at
+(``tickets.deadlines``).
 """
 
 import datetime
@@ -176,9 +177,20 @@ def _record(
 
 
 def sla_start(*, ticket, at: datetime.datetime) -> None:
-    """Filing starts both clocks."""
+    """Filing starts both clocks: the deadlines of a ticket not saved yet, so that they
+    go in with its INSERT (a new ticket has no windows and no trail but this start, so
+    nothing else is read). The caller saves it, then calls ``sla_started``."""
+    if ticket.pk is not None:
+        raise ValueError("sla_start is for a ticket not saved yet")
+    _set_deadlines(
+        ticket, now=at, calendar=current_calendar(), targets=targets_for(ticket.priority),
+        events=[SlaEvent(kind=SlaEventKind.STARTED, at=at)],
+    )
+
+
+def sla_started(*, ticket, at: datetime.datetime) -> None:
+    """The start event of a ticket that ``sla_start`` gave its deadlines, once saved."""
     _record(ticket, SlaEventKind.STARTED, at=at)
-    _apply(ticket, now=at)
 
 
 def sla_pause(*, ticket, at: datetime.datetime) -> None:
@@ -272,9 +284,15 @@ def sla_recalculate(*, ticket, note: str = "") -> None:
 
 def _apply(ticket, *, now: datetime.datetime) -> None:
     """Store the deadlines and states the trail implies."""
-    calendar = calendar_for(ticket)
-    targets = targets_for(ticket.priority)
-    events = _clock_events(ticket)
+    fields = _set_deadlines(
+        ticket, now=now, calendar=calendar_for(ticket), targets=targets_for(ticket.priority),
+        events=_clock_events(ticket),
+    )
+    ticket.save(update_fields=fields)
+
+
+def _set_deadlines(ticket, *, now, calendar, targets: Targets, events: list) -> list[str]:
+    """Set the deadlines and states the trail implies; returns the fields it set."""
     fields = ["resolution_due", "resolution_risk_at", "resolution_state", "resolution_left_seconds"]
     if ticket.reaction_state in LIVE_SLA_STATES:
         started = events[0].at if events else ticket.created_at
@@ -286,7 +304,7 @@ def _apply(ticket, *, now: datetime.datetime) -> None:
     ticket.resolution_due, ticket.resolution_risk_at = clock.due, clock.risk_at
     ticket.resolution_left_seconds = int(clock.left.total_seconds())
     ticket.resolution_state = _resolution_state(ticket, clock, now, paused=paused)
-    ticket.save(update_fields=fields)
+    return fields
 
 
 def _resolution_state(ticket, clock: Clock, now, *, paused: bool) -> str:

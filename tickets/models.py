@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from core.choices import TranslatedChoicesOnce
 from moderation.presets import RejectPreset
 from sla.models import LIVE_SLA_STATES, LiveClock, Priority, SlaState  # noqa: F401  (re-exported)
 from tickets.attachments import PREVIEWABLE_TYPES
@@ -98,10 +99,29 @@ def not_closed_as_duplicate(ticket: "Ticket") -> bool:
     """A ticket closed as a duplicate goes on in its original, never by itself."""
     if ticket.status != Status.CLOSED:
         return True
-    return not ticket.links_out.filter(kind=LinkKind.DUPLICATE_OF).exists()
+    return duplicate_of_link(ticket) is None
 
 
-class Ticket(ConcurrentTransitionMixin, models.Model):
+_DUPLICATE_LINK = "_duplicate_of_link"
+
+
+def duplicate_of_link(ticket: "Ticket") -> "TicketLink | None":
+    """The ticket's "duplicate of" link, with its target: read once per loaded ticket (a
+    page asks the state machine and the comment rules about it). A change of links, or
+    ``refresh_from_db``, forgets it (``forget_duplicate_link``)."""
+    if _DUPLICATE_LINK not in ticket.__dict__:
+        ticket.__dict__[_DUPLICATE_LINK] = (
+            ticket.links_out.filter(kind=LinkKind.DUPLICATE_OF).select_related("target").first()
+        )
+    return ticket.__dict__[_DUPLICATE_LINK]
+
+
+def forget_duplicate_link(*tickets: "Ticket") -> None:
+    for ticket in tickets:
+        ticket.__dict__.pop(_DUPLICATE_LINK, None)
+
+
+class Ticket(TranslatedChoicesOnce, ConcurrentTransitionMixin, models.Model):
     number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
     organisation = models.ForeignKey(
         "accounts.Organisation",
@@ -262,6 +282,10 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     def live_clock(self) -> str | None:
         """The SLA clock that matters now (``LIVE_CLOCK``)."""
         return LIVE_CLOCK.get(self.status)
+
+    def refresh_from_db(self, *args, **kwargs):
+        forget_duplicate_link(self)
+        super().refresh_from_db(*args, **kwargs)
 
     @property
     def reopen_deadline(self) -> datetime.datetime | None:
@@ -509,7 +533,7 @@ class EventKind(models.TextChoices):
     RATED = "rated", _("Resolution rated")
 
 
-class TicketEvent(models.Model):
+class TicketEvent(TranslatedChoicesOnce, models.Model):
     """One line of a ticket's history: who changed what, when and why."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")

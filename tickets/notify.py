@@ -32,10 +32,10 @@ from notifications.models import Audience, Event, Notification, NotificationStat
 from notifications.services import (
     OutboxItem,
     Recipient,
-    immediate_user_ids,
     outbox_write,
     outbox_write_many,
     person,
+    with_immediate,
 )
 from tickets import webhook_events
 from tickets.models import Priority, Status, Ticket
@@ -50,27 +50,32 @@ MERGE_WINDOW = timedelta(seconds=60)
 # --- who ---------------------------------------------------------------------------
 
 
-def _customer_side(ticket: Ticket, *, requester_essential: bool = False) -> list[Recipient]:
+def _customer_side(
+    ticket: Ticket, *, requester_essential: bool = False, watchers: bool = True
+) -> list[Recipient]:
     """The requester, the customers watching it, then (if configured) the organisation's
     representatives: of a colleague's ticket they hear in the daily digest, unless they
-    asked for such mail at once."""
+    asked for such mail at once. ``watchers=False`` for a ticket just filed (nobody
+    watches it yet), which saves the query."""
     people = [ticket.requester]
-    people += ticket.watchers.filter(
-        organisation_id=ticket.organisation_id, is_active=True
-    ).order_by("pk")
+    if watchers:
+        people += ticket.watchers.filter(
+            organisation_id=ticket.organisation_id, is_active=True
+        ).order_by("pk")
     involved = {user.pk for user in people}
     representatives = []
     if settings.NOTIFY_REPRESENTATIVES:
         representatives = list(
-            User.objects.filter(
-                organisation_id=ticket.organisation_id,
-                role=Role.CUSTOMER_REPRESENTATIVE,
-                is_active=True,
+            with_immediate(
+                User.objects.filter(
+                    organisation_id=ticket.organisation_id,
+                    role=Role.CUSTOMER_REPRESENTATIVE,
+                    is_active=True,
+                )
             )
             .exclude(pk__in=involved)
             .order_by("pk")
         )
-    immediate = immediate_user_ids(user.pk for user in representatives)
     recipients = [
         person(
             user,
@@ -81,7 +86,7 @@ def _customer_side(ticket: Ticket, *, requester_essential: bool = False) -> list
         if user.is_active
     ]
     return recipients + [
-        replace(person(user, Audience.CUSTOMER), daily=user.pk not in immediate)
+        replace(person(user, Audience.CUSTOMER), daily=not user.mail_immediate)
         for user in representatives
     ]
 
@@ -105,53 +110,44 @@ def _contractor_side(
     return [*(_triage() if triage is None else triage), *watching]
 
 
-def _triage(staff: list[User] | None = None) -> list[Recipient]:
+def _triage(staff: tuple[list, list] | None = None) -> list[Recipient]:
     """TRIAGE_EMAILS (shared mailboxes or staff addresses); else the managers, who hand
     out the work (or every active agent with TRIAGE_ALL_AGENTS). Nothing waits unseen
     for it: unassigned tickets stay in the staff queue, Urgent ones in its banner.
-    ``staff``: the active agents and managers, when the caller has read them already."""
-    addresses = [a.strip().lower() for a in settings.TRIAGE_EMAILS if a.strip()]
+    ``staff`` is ``_staff()`` when the caller has read it already."""
+    addresses = _triage_addresses()
     if addresses:
-        if staff is None:
-            staff = User.objects.filter(
+        by_email = {
+            user.email: user
+            for user in User.objects.filter(
                 email__in=addresses, is_active=True, role__in=[Role.AGENT, Role.MANAGER]
             )
-        by_address = {user.email: user for user in staff if user.email in addresses}
+        }
         return [
-            person(by_address[a], Audience.CONTRACTOR)
-            if a in by_address
+            person(by_email[a], Audience.CONTRACTOR)
+            if a in by_email
             else Recipient(a, settings.MAIL_DEFAULT_LANGUAGE, Audience.CONTRACTOR)
             for a in addresses
         ]
-    if staff is not None:
-        agents, managers = _of_role(staff, Role.AGENT), _of_role(staff, Role.MANAGER)
-    else:
-        agents, managers = _agents, _managers
-    if not getattr(settings, "TRIAGE_ALL_AGENTS", False):
-        if found := managers():
-            return found
-    return agents() or managers()
+    agents, managers = staff or _staff()
+    if managers and not getattr(settings, "TRIAGE_ALL_AGENTS", False):
+        return managers
+    return agents or managers
 
 
-def _contractor_staff() -> list[User]:
-    """Every active agent and manager, in one query."""
-    return list(
-        User.objects.filter(role__in=[Role.AGENT, Role.MANAGER], is_active=True).order_by("pk")
-    )
+def _triage_addresses() -> list[str]:
+    return [a.strip().lower() for a in settings.TRIAGE_EMAILS if a.strip()]
 
 
-def _of_role(staff: list[User], role: str):
-    return lambda: [person(u, Audience.CONTRACTOR) for u in staff if u.role == role]
-
-
-def _agents() -> list[Recipient]:
-    agents = User.objects.filter(role=Role.AGENT, is_active=True).order_by("pk")
-    return [person(u, Audience.CONTRACTOR) for u in agents]
-
-
-def _managers() -> list[Recipient]:
-    managers = User.objects.filter(role=Role.MANAGER, is_active=True).order_by("pk")
-    return [person(u, Audience.CONTRACTOR) for u in managers]
+def _staff() -> tuple[list[Recipient], list[Recipient]]:
+    """The active agents and the active managers, in one query."""
+    agents, managers = [], []
+    people = User.objects.filter(role__in=[Role.AGENT, Role.MANAGER], is_active=True)
+    for user in people.order_by("pk"):
+        (managers if user.role == Role.MANAGER else agents).append(
+            person(user, Audience.CONTRACTOR)
+        )
+    return agents, managers
 
 
 def _without(recipients: list[Recipient], actor: User | None) -> list[Recipient]:
@@ -170,36 +166,28 @@ def _both_sides(ticket: Ticket, actor: User | None) -> list[Recipient]:
 
 def notify_ticket_filed(*, ticket: Ticket, actor: User | None) -> None:
     """Confirm a filed ticket to its requester (and tell the representatives); alert the
-    contractor's triage at once, and for an Urgent incident the managers too, marked."""
+    contractor's triage at once, and for an Urgent incident the managers too, marked.
+    Both mails are written together: the checks read once, one insert."""
     urgent = ticket.priority == Priority.URGENT
     # The requester's confirmation answers their own action; others hear of someone else's.
     customer = [
         r
-        for r in _customer_side(ticket, requester_essential=True)
+        for r in _customer_side(ticket, requester_essential=True, watchers=False)
         if r.essential or _without([r], actor)
     ]
-    outbox_write(
-        event=Event.TICKET_FILED,
-        ticket=ticket,
-        actor=actor,
-        recipients=customer,
-        context={"urgent": urgent},
-    )
     # Support hears of every new ticket (never capped); of an Urgent one every agent and
     # the managers too.
-    if urgent:  # the staff read once: triage, every agent and the managers come from it
-        staff = _contractor_staff()
-        everyone = _of_role(staff, Role.AGENT)() + _of_role(staff, Role.MANAGER)()
-        alerted = _triage(staff) + everyone
-    else:
-        alerted = _triage()
+    staff = _staff() if urgent or not _triage_addresses() else None
+    alerted = _triage(staff) + ([*staff[0], *staff[1]] if urgent else [])
     triage = [replace(r, essential=True) for r in _without(alerted, actor)]
-    outbox_write(
-        event=Event.NEW_TICKET,
-        ticket=ticket,
-        actor=actor,
-        recipients=triage,
-        context={"urgent": urgent},
+    outbox_write_many(
+        [
+            OutboxItem(
+                event=event, ticket=ticket, actor=actor, recipients=recipients,
+                context={"urgent": urgent},
+            )
+            for event, recipients in ((Event.TICKET_FILED, customer), (Event.NEW_TICKET, triage))
+        ]
     )
     webhook_events.webhook_ticket_created(ticket=ticket, actor=actor)
 
@@ -325,7 +313,8 @@ def notify_sla(*, kind: str, ticket_ids) -> None:
         .prefetch_related("watchers")
     )
     # Read once for the whole batch, not once per ticket (a sweep may mark thousands).
-    triage, managers = _triage(), (_managers() if breached else [])
+    staff = _staff()
+    triage, managers = _triage(staff), (staff[1] if breached else [])
     items = []
     for ticket in tickets:
         due = ticket.reaction_due if clock == "reaction" else ticket.resolution_due
@@ -363,7 +352,8 @@ def notify_low_rating(*, rating, actor: User | None) -> None:
     ticket = rating.ticket
     agent = rating.agent or ticket.assignee
     people = [person(agent, Audience.CONTRACTOR)] if agent and agent.is_contractor else []
-    recipients = [replace(r, essential=True) for r in people + _managers()]
+    managers = [m for m in _staff()[1] if m.email not in {p.email for p in people}]
+    recipients = [replace(r, essential=True) for r in people + managers]
     outbox_write(
         event=LOW_RATING_EVENT,
         ticket=ticket,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ActionRefused
-from tickets.models import CUSTOMER_TURN_STATUSES, LinkKind, Status, Ticket
+from tickets.models import CUSTOMER_TURN_STATUSES, Status, Ticket, duplicate_of_link
 
 # --- filing ------------------------------------------------------------------------
 
@@ -58,7 +58,7 @@ def reopen_window_text(ticket) -> str:
 
 def duplicate_original(ticket):
     """The ticket a duplicate was closed into, if it was."""
-    link = ticket.links_out.filter(kind=LinkKind.DUPLICATE_OF).select_related("target").first()
+    link = duplicate_of_link(ticket)
     return link.target if link is not None else None
 
 

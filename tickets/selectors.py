@@ -55,20 +55,27 @@ def attachments_visible_to(user: User) -> QuerySet[Attachment]:
 
 
 def links_of(user: User, ticket: Ticket) -> list[dict]:
-    """Both directions of a ticket's links, as each reads from this ticket's side."""
+    """Both directions of a ticket's links, as each reads from this ticket's side (one
+    query: this ticket's own links first, then those pointing at it)."""
     from tickets.models import INVERSE_LINK_LABELS
 
     visible = tickets_visible_to(user)
-    rows = []
-    for link in TicketLink.objects.filter(source=ticket, target__in=visible).select_related(
-        "target"
-    ):
-        rows.append({"link": link, "label": link.get_kind_display(), "other": link.target})
-    for link in TicketLink.objects.filter(target=ticket, source__in=visible).select_related(
-        "source"
-    ):
-        rows.append({"link": link, "label": INVERSE_LINK_LABELS[link.kind], "other": link.source})
-    return rows
+    links = (
+        TicketLink.objects.filter(
+            Q(source=ticket, target__in=visible) | Q(target=ticket, source__in=visible)
+        )
+        .select_related("source", "target")
+        .order_by("pk")
+    )
+    outgoing, incoming = [], []
+    for link in links:
+        if link.source_id == ticket.pk:
+            outgoing.append({"link": link, "label": link.get_kind_display(), "other": link.target})
+        else:
+            incoming.append(
+                {"link": link, "label": INVERSE_LINK_LABELS[link.kind], "other": link.source}
+            )
+    return outgoing + incoming
 
 
 def history_of(ticket: Ticket) -> QuerySet[TicketEvent]:

@@ -92,7 +92,10 @@ def ticket_billing_panel(context, ticket):
     user = context["user"]
     is_customer = services.is_customer_of(user, ticket)
     can_request = services.may_request_out_of_hours(user, ticket)
-    start, end = services.urgent_window(timezone.now())
+    form = None
+    if can_request and is_customer:  # the form is shown only then; its times read the calendar
+        start, end = services.urgent_window(timezone.now())
+        form = OutOfHoursRequestForm(initial={"start": start, "end": end})
     return {
         "ticket": ticket,
         "user": user,
@@ -109,7 +112,7 @@ def ticket_billing_panel(context, ticket):
         ),
         "urgent_quick": services.may_request_urgent(user, ticket),
         "urgent_hours": services.urgent_window_hours(),
-        "form": OutOfHoursRequestForm(initial={"start": start, "end": end}),
+        "form": form,
         "schedule": _schedule(ticket),
         "totals": (
             selectors.ticket_time_totals(ticket)

@@ -100,20 +100,25 @@ def test_filing_succeeds_quickly_while_the_broker_is_down(
     assert "the relay will send it" in caplog.text
 
 
-def test_a_broker_that_is_down_is_tried_once_per_event_not_once_per_row(
+def test_a_broker_that_is_down_is_tried_once_per_filing_not_once_per_row(
     customer, representative, agent, monkeypatch, django_capture_on_commit_callbacks, caplog
 ):
     calls = []
 
-    def down(pk, **kwargs):
-        calls.append(pk)
+    def down(ids, **kwargs):
+        calls.append(ids)
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr("notifications.tasks.enqueue_send", down)
+    monkeypatch.setattr("notifications.tasks.enqueue_batch", down)
     with django_capture_on_commit_callbacks(execute=True):
         factories.TicketFactory(requester=customer)
-    assert len(calls) == 2  # the confirmation and the alert
-    assert Notification.objects.count() == 3  # requester, representative, agent
+    # The confirmation and the alert are written together: one publish for both.
+    pending = Notification.objects.filter(status=NotificationStatus.PENDING)
+    assert calls == [sorted(pending.values_list("pk", flat=True))]
+    assert pending.count() == 2
+    assert Notification.objects.count() == 3  # requester, representative (daily), agent
+    assert "the relay will send it" in caplog.text
 
 
 # --- sending once ------------------------------------------------------------------

@@ -79,6 +79,7 @@ def ticket_file(
     inspected = inspected_or_refused(files)
     actor = actor or requester
     with transaction.atomic():
+        now = timezone.now()
         ticket = Ticket(
             number=_next_number(),
             organisation=requester.organisation,
@@ -89,13 +90,15 @@ def ticket_file(
             priority=effective_priority(type=type, priority=priority),
             channel=channel,
             sender_unverified=sender_unverified,
+            created_at=now,
         )
+        sla.sla_start(ticket=ticket, at=now)  # the deadlines go in with the INSERT
         ticket.save()
         history(ticket, actor, EventKind.FILED, new=ticket.status)
         store_files(ticket=ticket, comment=None, uploader=actor, files=inspected)
         if follows is not None:
             ticket_link(ticket=ticket, actor=actor, other=follows, kind=LinkKind.FOLLOWS)
-        sla.sla_start(ticket=ticket, at=ticket.created_at)
+        sla.sla_started(ticket=ticket, at=now)
         notify.notify_ticket_filed(ticket=ticket, actor=actor)
         with optional("moderation flags of a filed ticket", ticket=ticket.number):
             moderation.flag_ticket(ticket=ticket)

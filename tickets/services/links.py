@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import ActionRefused
-from tickets.models import EventKind, LinkKind, Ticket, TicketLink
+from tickets.models import EventKind, LinkKind, Ticket, TicketLink, forget_duplicate_link
 from tickets.services._common import history, require_contractor
 
 
@@ -24,6 +24,7 @@ def ticket_link(*, ticket: Ticket, actor, other: Ticket, kind: str) -> TicketLin
         link, created = TicketLink.objects.get_or_create(
             source=ticket, target=other, kind=kind, defaults={"created_by": actor}
         )
+        forget_duplicate_link(ticket, other)
         if created:
             # Stored as codes and rendered in the reader's language (see templatetags).
             history(ticket, actor, EventKind.LINK, new=f"{kind} {other.number}")
@@ -38,3 +39,4 @@ def ticket_unlink(*, link: TicketLink, actor) -> None:
         history(link.source, actor, EventKind.UNLINK, old=f"{link.kind} {link.target.number}")
         history(link.target, actor, EventKind.UNLINK, old=f"~{link.kind} {link.source.number}")
         link.delete()
+        forget_duplicate_link(link.source, link.target)
