@@ -20,14 +20,17 @@ from core.submit import SubmitTokenField, new_token, submit_once
 from moderation.presets import RejectPreset, rejection_reason
 from tickets import selectors, services
 from tickets.fields import MultipleFileField, attachment_help
-from tickets.models import Channel, LinkKind, Priority, Ticket, TicketLink, TicketType
+from tickets.models import Channel, LinkKind, Macro, Priority, Ticket, TicketLink, TicketType
+from tickets.services.macros import MESSAGE_ARGUMENT
 
 KEEP = [("", "---------")]
 
 # Transitions that need a message, and the argument of their service it goes in: on the
 # ticket page the typed public reply is that message (posted once, as the transition's
 # comment or reason), and the second form page asks for it only when the reply is empty.
-REPLY_AS_MESSAGE = {"request_info": "message", "resolve": "message", "reject": "reason"}
+REPLY_AS_MESSAGE = {str(name): argument for name, argument in MESSAGE_ARGUMENT.items()}
+
+PUBLIC, INTERNAL = "public", "internal"
 
 
 def _number_placeholder() -> dict:
@@ -220,6 +223,7 @@ class TicketChangeForm(ServiceForm):
     """The triage page: every field is an action handed to a service."""
 
     transition: str = ""  # the status button pressed, set per request by TicketAdmin
+    preview: dict | None = None  # the box filled by "Use macro", set by TicketAdmin
 
     expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
     submit_token = SubmitTokenField()
@@ -256,20 +260,34 @@ class TicketChangeForm(ServiceForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required. Leaving Incident resets the priority to Normal."),
     )
+    # The one reply box: the text, who sees it, its files, and a macro to start from.
+    reply_kind = forms.ChoiceField(
+        label=_("Send as"),
+        choices=[(PUBLIC, _("Public reply")), (INTERNAL, _("Internal note"))],
+        initial=PUBLIC,
+        required=False,
+        widget=forms.RadioSelect,
+    )
     reply = forms.CharField(
-        label=_("Public reply"),
+        label=_("Reply"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("The customer sees it and gets it by e-mail. Markdown works."),
+        help_text=_(
+            "A public reply: the customer sees it and gets it by e-mail. An internal note: "
+            "the contractor's staff only. Markdown works."
+        ),
     )
-    reply_files = MultipleFileField(label=_("Attachments to the reply"))
-    note = forms.CharField(
-        label=_("Internal note"),
+    reply_files = MultipleFileField(label=_("Attachments"))
+    macro = forms.ModelChoiceField(
+        label=_("Macro"),
+        queryset=Macro.objects.none(),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Seen by the contractor's staff only."),
+        empty_label=_("No macro"),
+        help_text=_("Puts its text in the box for you to edit; its changes are made on sending."),
     )
-    note_files = MultipleFileField(label=_("Attachments to the note"))
+    use_macro = forms.BooleanField(
+        label="", required=False, widget=SubmitButton(_("Use macro"))
+    )
     link_kind = forms.ChoiceField(
         label=_("Link this ticket as"), choices=KEEP + LinkKind.choices, required=False
     )
@@ -289,8 +307,13 @@ class TicketChangeForm(ServiceForm):
         self.fields["assign_to"].initial = ticket.assignee_id
         self.fields["link_ticket"].widget.attrs.update(_number_placeholder())
         self.fields["unlink"].choices = self._link_choices()
-        for name in ("reply_files", "note_files"):
-            self.fields[name].help_text = attachment_help()
+        self.fields["reply_files"].help_text = attachment_help()
+        self.fields["macro"].queryset = Macro.objects.filter(is_active=True).select_related(
+            "set_assignee"
+        )
+        self.warnings: list[str] = []
+        if self.preview and not self.is_bound:
+            self.initial.update(self.preview)
 
     def _link_choices(self) -> list[tuple[int, str]]:
         if self.actor is None or self.instance.pk is None:
@@ -317,9 +340,14 @@ class TicketChangeForm(ServiceForm):
         self._needs_partner(data, "type_reason", "new_type", _("Choose the new type."))
         self._needs_partner(data, "link_ticket", "link_kind", _("Choose the kind of link."))
         self._needs_partner(data, "link_kind", "link_ticket", _("Enter the other ticket's number."))
-        self._needs_partner(data, "reply_files", "reply", _("Write the reply the files go with."))
-        self._needs_partner(data, "note_files", "note", _("Write the note the files go with."))
+        self._needs_partner(
+            data, "reply_files", "reply", _("Write the reply or note the files go with.")
+        )
         return data
+
+    @property
+    def internal(self) -> bool:
+        return self.data.get("reply_kind") == INTERNAL
 
     def _needs_partner(self, data, given: str, partner: str, message) -> None:
         """A value that makes no sense alone: ask for the field it goes with."""
@@ -329,13 +357,16 @@ class TicketChangeForm(ServiceForm):
     @property
     def reply_is_message(self) -> bool:
         """The pressed status button takes the typed reply as its message."""
-        return self.transition in REPLY_AS_MESSAGE and bool(
-            (self.data.get("reply") or "").strip()
+        return (
+            self.transition in REPLY_AS_MESSAGE
+            and not self.internal
+            and bool((self.data.get("reply") or "").strip())
         )
 
     def perform(self) -> None:
         data = self.cleaned_data
-        if self.transition:
+        macro = data["macro"]
+        if self.transition or (macro and macro.set_status):
             # Act on the state the agent saw, before anything of this submission is done.
             with self.refusals(None):
                 services.check_unchanged(self.instance, data["expected_status"])
@@ -346,11 +377,9 @@ class TicketChangeForm(ServiceForm):
         self._assign(data)
         if self.reply_is_message:
             self._fire_with_reply(data)
-        else:
-            self._comment(
-                data, field="reply", internal=False, done=_("Reply sent to the customer.")
-            )
-        self._comment(data, field="note", internal=True, done=_("Internal note added."))
+        elif not self._macro_with_reply(data):
+            self._comment(data)
+        self._apply_macro(data)
         self._link(data)
         self._unlink(data)
 
@@ -398,18 +427,74 @@ class TicketChangeForm(ServiceForm):
                 else _("Nobody is assigned now.")
             )
 
-    def _comment(self, data, *, field: str, internal: bool, done) -> None:
-        if not data[field].strip():
+    def _comment(self, data) -> None:
+        if not data["reply"].strip():
             return
-        with self.refusals(field, files_field=f"{field}_files"):
+        with self.refusals("reply", files_field="reply_files"):
             services.comment_add(
                 ticket=self.instance,
                 author=self.actor,
-                body=data[field],
-                internal=internal,
-                files=data[f"{field}_files"],
+                body=data["reply"],
+                internal=self.internal,
+                files=data["reply_files"],
             )
-            self.done.append(done)
+            self.done.append(
+                _("Internal note added.") if self.internal else _("Reply sent to the customer.")
+            )
+
+    def _macro_takes_reply(self, data) -> bool:
+        """The macro's status change takes the public reply as its message (no button
+        of the agent's own was pressed, and the reply goes with no files)."""
+        macro = data["macro"]
+        return bool(
+            macro
+            and not self.transition
+            and macro.set_status in REPLY_AS_MESSAGE
+            and not self.internal
+            and not data["reply_files"]
+            and data["reply"].strip()
+        )
+
+    def _macro_with_reply(self, data) -> bool:
+        """Send the reply as the macro's status change's message: True if done. Refused
+        (the ticket's state does not allow it), the reply goes as a plain reply."""
+        if not self._macro_takes_reply(data):
+            return False
+        outcome = services.macro_apply(
+            macro=data["macro"],
+            ticket=self.instance,
+            actor=self.actor,
+            message=data["reply"],
+        )
+        self._macro_outcome(outcome)
+        return bool(outcome.fired)
+
+    def _apply_macro(self, data) -> None:
+        macro = data["macro"]
+        if macro is None:
+            return
+        if self._macro_takes_reply(data):
+            status = False  # it went with the reply (or was refused and reported)
+        else:
+            status = not self.transition
+            if macro.set_status and self.transition:
+                self.warnings.append(
+                    _("The macro's status change was not made: you pressed a status button.")
+                )
+        outcome = services.macro_apply(
+            macro=macro,
+            ticket=self.instance,
+            actor=self.actor,
+            message="" if self.internal else data["reply"],
+            status=status,
+        )
+        self._macro_outcome(outcome)
+
+    def _macro_outcome(self, outcome) -> None:
+        self.done.extend(outcome.done)
+        self.warnings.extend(outcome.refused)
+        if outcome.fired:
+            self.fired = outcome.fired
 
     def _fire_with_reply(self, data) -> None:
         """The status change with the typed reply as its message: one comment, one mail."""
