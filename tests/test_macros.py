@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from notifications.models import Notification
-from tests import factories
+from tests import factories, helpers
 from tickets import services
 from tickets.macros import render_macro
 from tickets.models import (
@@ -241,3 +241,38 @@ def test_an_unknown_placeholder_is_refused_with_the_known_ones_named(client, man
     assert "Unknown placeholder: {{ requestor }}" in page
     assert "{{ requester }}" in page
     assert not Macro.objects.exists()
+
+
+def test_a_message_macro_with_files_sends_the_reply_once_and_leaves_the_status(
+    client, agent, ticket
+):
+    services.ticket_accept(ticket=ticket, actor=agent)
+    chosen = macro(set_status=MacroStatus.REQUEST_INFO, set_priority=Priority.HIGH)
+    client.force_login(agent)
+    response = send(
+        client,
+        ticket,
+        macro=chosen.pk,
+        reply="Is this the error you see?",
+        reply_files=[helpers.screenshot_upload()],
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == Status.IN_PROGRESS
+    assert ticket.priority == Priority.HIGH  # the other effects are made
+    assert [c.body for c in Comment.objects.filter(ticket=ticket)] == ["Is this the error you see?"]
+    assert any("a status change takes text only" in m for m in said(response))
+
+
+def test_a_status_button_pressed_wins_over_the_macros_status(client, agent, ticket):
+    services.ticket_accept(ticket=ticket, actor=agent)
+    chosen = macro(set_status=MacroStatus.REQUEST_INFO)
+    client.force_login(agent)
+    response = send(
+        client, ticket, macro=chosen.pk, reply="Fixed in 4.2.", _fsm_transition_to="resolve"
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == Status.RESOLVED
+    assert [c.body for c in Comment.objects.filter(ticket=ticket)] == ["Fixed in 4.2."]
+    assert "The macro's status change was not made: you pressed a status button." in said(
+        response
+    )

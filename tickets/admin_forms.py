@@ -473,20 +473,30 @@ class TicketChangeForm(ServiceForm):
         macro = data["macro"]
         if macro is None:
             return
+        status = bool(macro.set_status)
         if self._macro_takes_reply(data):
             status = False  # it went with the reply (or was refused and reported)
-        else:
-            status = not self.transition
-            if macro.set_status and self.transition:
-                self.warnings.append(
-                    _("The macro's status change was not made: you pressed a status button.")
+        elif status and self.transition:
+            status = False
+            self.warnings.append(
+                _("The macro's status change was not made: you pressed a status button.")
+            )
+        elif (
+            macro.set_status in REPLY_AS_MESSAGE and not self.internal and data["reply"].strip()
+        ):
+            # The reply went with files as a plain reply: it is not sent again as the
+            # status change's message.
+            status = False
+            self.warnings.append(
+                _(
+                    "The macro's status change was not made: a status change takes text "
+                    "only. Send the files with a plain reply, then change the status."
                 )
+            )
+        # The status change fired here takes no message of the reply: it has none, it
+        # goes as an internal note, or it needs none.
         outcome = services.macro_apply(
-            macro=macro,
-            ticket=self.instance,
-            actor=self.actor,
-            message="" if self.internal else data["reply"],
-            status=status,
+            macro=macro, ticket=self.instance, actor=self.actor, status=status
         )
         self._macro_outcome(outcome)
 
