@@ -163,3 +163,49 @@ def test_an_agent_works_a_queue_of_20_with_a_saved_view_and_replies_with_a_macro
 
 def ticket_on(page) -> Ticket:
     return Ticket.objects.get(pk=int(page.url.split("/ticket/")[1].split("/")[0]))
+
+
+def test_list_shortcuts_select_rows_and_assign_them_but_never_while_typing(
+    django_db_setup, live_server, new_page
+):
+    from playwright.sync_api import expect
+
+    base = live_server.url
+    agent = factories.AgentFactory(full_name="Ivan Sidorov")
+    for _ in range(3):
+        factories.TicketFactory()
+    page = new_page("agent")
+    admin_login(page, base, agent)
+    page.goto(f"{base}/admin/tickets/ticket/?queue=unassigned")
+    rows = page.locator("#result_list tbody tr")
+    expect(rows).to_have_count(3)
+    listed = [ticket_on_row(rows.nth(i)) for i in range(3)]
+
+    page.locator("#searchbar").press_sequentially("jx")  # text, not shortcuts
+    expect(page.locator("#result_list tr.is-current")).to_have_count(0)
+    page.locator("#searchbar").fill("")
+    page.locator("#searchbar").blur()
+
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    expect(page.locator("input.action-select:checked")).to_have_count(2)
+    page.keyboard.press("?")
+    help_dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(help_dialog).to_contain_text("Assign the selected tickets (or this one) to me")
+    page.keyboard.press("Escape")
+    page.keyboard.press("a")
+    expect(page.locator(".messagelist")).to_contain_text(
+        f"Changed: {', '.join(sorted([listed[0].number, listed[2].number]))}."
+    )
+    assigned = dict(
+        Ticket.objects.filter(pk__in=[t.pk for t in listed]).values_list("pk", "assignee_id")
+    )
+    assert [assigned[t.pk] for t in listed] == [agent.pk, None, agent.pk]
+
+
+def ticket_on_row(row) -> Ticket:
+    href = row.locator("th a").get_attribute("href")
+    return Ticket.objects.get(pk=int(href.split("/ticket/")[1].split("/")[0]))
