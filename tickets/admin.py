@@ -14,7 +14,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import PAGE_VAR, ChangeList
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from django.db.models import F, Q
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
@@ -604,8 +604,8 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
         listing.neighbours_only = True
         try:
             changelist = self.get_changelist_instance(listing)
-        except IncorrectLookupParameters:
-            return {}
+        except (IncorrectLookupParameters, SuspiciousOperation):
+            return {}  # a list that cannot be shown has no neighbours; the ticket still can
         per_page = self.list_per_page
         start = max(0, (changelist.page_num - 1) * per_page - 1)
         ids = list(
