@@ -290,3 +290,30 @@ def test_a_list_that_cannot_be_shown_leaves_the_ticket_page_without_neighbours(
     response = client.get(f"{change_url(ticket)}?_changelist_filters={filters}")
     assert response.status_code == 200
     assert neighbours(response.content.decode()).keys() <= {"next"}
+
+
+def test_the_ticket_page_makes_as_many_queries_for_six_macros_as_for_one(
+    client, agent, customer, django_assert_num_queries, django_assert_max_num_queries
+):
+    ticket = factories.TicketFactory(requester=customer)
+    colleague = factories.AgentFactory()
+
+    def add(count):
+        for i in range(count):
+            Macro.objects.create(
+                name=f"Macro {Macro.objects.count()}",
+                body_en="Hello {{ requester }}, by {{ deadline }}.",
+                body_ru="Здравствуйте, {{ requester }}, до {{ deadline }}.",
+                set_assignee=colleague if i % 2 else None,
+            )
+
+    add(1)
+    client.force_login(agent)
+    url = f"{change_url(ticket)}?_changelist_filters=queue%3Dunassigned"
+    client.get(url)  # warm the per-process caches (the calendar, content types)
+    with django_assert_max_num_queries(30) as one:
+        client.get(url)
+    add(5)
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = client.get(url).content.decode()
+    assert page.count("Hello Employee") == 6

@@ -49,7 +49,13 @@ from tickets.admin_forms import (
     TicketAddForm,
     TicketChangeForm,
 )
-from tickets.macros import PLACEHOLDERS, placeholder_values, render_macro, unknown_placeholders
+from tickets.macros import (
+    PLACEHOLDERS,
+    macro_effects_text,
+    placeholder_values,
+    render_macro,
+    unknown_placeholders,
+)
 from tickets.models import (
     OPEN_STATUSES,
     Macro,
@@ -582,7 +588,7 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
                 "id": macro.pk,
                 "name": macro.name,
                 "text": render_macro(macro, ticket, request.user, values),
-                "effects": services.macro_effects_text(macro),
+                "effects": macro_effects_text(macro),
             }
             for macro in macros
         ]

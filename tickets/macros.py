@@ -8,9 +8,11 @@ macro is saved)."""
 import re
 
 from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sla.display import deadline_text
+from tickets.models import Macro, MacroStatus, Priority
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]+)\s*\}\}")
 
@@ -44,3 +46,18 @@ def render_macro(macro, ticket, agent, values: dict | None = None) -> str:
     values = values if values is not None else placeholder_values(ticket, agent)
     text = macro.body_for(ticket.requester.language)
     return PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), text)
+
+
+def macro_effects_text(macro: Macro) -> list[str]:
+    """What sending with this macro will change, for the agent to read first."""
+    effects = []
+    if macro.set_status:
+        label = MacroStatus(macro.set_status).label
+        effects.append(gettext("Status: %(transition)s") % {"transition": label})
+    if macro.set_priority is not None:
+        label = Priority(macro.set_priority).label
+        effects.append(gettext("Priority: %(priority)s") % {"priority": label})
+    if macro.set_assignee_id:
+        name = macro.set_assignee.get_full_name()
+        effects.append(gettext("Assignee: %(name)s") % {"name": name})
+    return effects

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from accounts.models import CONTRACTOR_ROLES
 from moderation.presets import RejectPreset
 from sla.models import LIVE_SLA_STATES, LiveClock, Priority, SlaState  # noqa: F401  (re-exported)
 from tickets.attachments import PREVIEWABLE_TYPES
@@ -133,7 +134,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
         null=True,
         blank=True,
         related_name="assigned_tickets",
-        limit_choices_to={"role__in": ["agent", "manager"], "is_active": True},
+        limit_choices_to={"role__in": sorted(CONTRACTOR_ROLES), "is_active": True},
     )
     channel = models.CharField(
         _("channel"), max_length=16, choices=Channel.choices, default=Channel.WEB
@@ -582,7 +583,7 @@ class Macro(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        limit_choices_to={"role__in": ["agent", "manager"], "is_active": True},
+        limit_choices_to={"role__in": sorted(CONTRACTOR_ROLES), "is_active": True},
     )
     is_active = models.BooleanField(
         _("active"), default=True, help_text=_("Only active macros are offered to agents.")

@@ -18,7 +18,7 @@ from tickets.services.assignment import (
 from tickets.services.comments import comment_add
 from tickets.services.filing import effective_priority, ticket_file
 from tickets.services.links import ticket_link, ticket_unlink
-from tickets.services.macros import MacroOutcome, macro_apply, macro_effects_text
+from tickets.services.macros import MacroOutcome, macro_apply
 from tickets.services.transitions import (
     TRANSITION_SERVICES,
     available_transitions,
@@ -41,7 +41,6 @@ __all__ = [
     "comment_add",
     "effective_priority",
     "macro_apply",
-    "macro_effects_text",
     "ticket_accept",
     "ticket_assign",
     "ticket_change_priority",

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from core.errors import ActionRefused
-from tickets.models import Macro, MacroStatus, Priority, Ticket
+from tickets.models import Macro, MacroStatus, Ticket
 from tickets.services.assignment import ticket_assign, ticket_change_priority
 from tickets.services.transitions import TRANSITION_SERVICES
 
@@ -25,22 +25,6 @@ class MacroOutcome:
     done: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     fired: str = ""  # the transition fired, if any
-
-
-def macro_effects_text(macro: Macro) -> list[str]:
-    """What sending with this macro will change, for the agent to read first."""
-    effects = []
-    if macro.set_status:
-        effects.append(
-            _("Status: %(transition)s") % {"transition": MacroStatus(macro.set_status).label}
-        )
-    if macro.set_priority is not None:
-        effects.append(
-            _("Priority: %(priority)s") % {"priority": Priority(macro.set_priority).label}
-        )
-    if macro.set_assignee_id:
-        effects.append(_("Assignee: %(name)s") % {"name": macro.set_assignee.get_full_name()})
-    return effects
 
 
 def macro_apply(
