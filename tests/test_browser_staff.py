@@ -130,6 +130,16 @@ def test_an_agent_works_a_queue_of_20_with_a_saved_view_and_replies_with_a_macro
     page.keyboard.type("jk")
     expect(reply).to_have_value("jk")
     assert ticket_on(page) == first
+    # Unsent text: another ticket asks first (the browser's confirm, refused here).
+    reply.blur()
+    # (Accepted, the ticket moved to its resolution deadline's place in the view.)
+    key = "j" if page.locator("a[data-shortcut=next]").count() else "k"
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.keyboard.press(key)
+    expect(reply).to_have_value("jk")
+    assert asked == ["The reply box has text that was not sent. Leave it?"]
+    assert ticket_on(page) == first
 
     # An internal note looks different; back to a public reply with a macro.
     box.get_by_label("Internal note").check()

@@ -70,11 +70,19 @@
   }
 
   // --- shortcuts on the ticket page ---------------------------------------------------
+  // Leaving the page (another ticket, or assigning, which reloads it) asks first when
+  // the box holds text not sent yet.
+  function mayLeave() {
+    var box = document.getElementById("id_reply");
+    var dialog = document.getElementById("shortcuts-help");
+    if (!box || !box.value.trim()) { return true; }
+    return window.confirm(dialog.getAttribute("data-unsent"));
+  }
   function ticketShortcuts(key) {
     if (key === "j" || key === "n" || key === "k" || key === "p") {
       var which = key === "j" || key === "n" ? "next" : "previous";
       var link = document.querySelector("a[data-shortcut=" + which + "]");
-      if (link) { window.location.assign(link.href); }
+      if (link && mayLeave()) { window.location.assign(link.href); }
       return true;
     }
     if (key === "r") {
@@ -84,7 +92,7 @@
     }
     if (key === "a") {
       var form = document.getElementById("assign-me-form");
-      if (form) { form.submit(); }
+      if (form && mayLeave()) { form.submit(); }
       return true;
     }
     return false;
