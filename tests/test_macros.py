@@ -276,3 +276,16 @@ def test_a_status_button_pressed_wins_over_the_macros_status(client, agent, tick
     assert "The macro's status change was not made: you pressed a status button." in said(
         response
     )
+
+
+def test_each_effect_is_tried_and_reported_once(client, agent, customer):
+    consultation = factories.TicketFactory(requester=customer, type=TicketType.CONSULTATION)
+    services.ticket_accept(ticket=consultation, actor=agent)
+    chosen = macro(set_status=MacroStatus.REQUEST_INFO, set_priority=Priority.URGENT)
+    client.force_login(agent)
+    response = send(client, consultation, macro=chosen.pk, reply="Which module?")
+    consultation.refresh_from_db()
+    assert consultation.status == Status.WAITING_FOR_CUSTOMER
+    assert [c.body for c in Comment.objects.filter(ticket=consultation)] == ["Which module?"]
+    refused = [m for m in said(response) if m.startswith("The macro could not do this: ")]
+    assert len(refused) == 1 and "Only Incidents have a priority" in refused[0]

@@ -465,6 +465,7 @@ class TicketChangeForm(ServiceForm):
             ticket=self.instance,
             actor=self.actor,
             message=data["reply"],
+            others=False,  # after the reply, in _apply_macro
         )
         self._macro_outcome(outcome)
         return bool(outcome.fired)

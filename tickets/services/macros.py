@@ -28,11 +28,18 @@ class MacroOutcome:
 
 
 def macro_apply(
-    *, macro: Macro, ticket: Ticket, actor, message: str = "", status: bool = True
+    *,
+    macro: Macro,
+    ticket: Ticket,
+    actor,
+    message: str = "",
+    status: bool = True,
+    others: bool = True,
 ) -> MacroOutcome:
     """Apply the macro's effects after its reply. ``message`` is the reply the status
     change takes as its message (when it needs one); ``status=False`` leaves the status
-    alone (the agent pressed a status button of their own)."""
+    alone (the agent pressed a status button of their own), ``others=False`` the
+    priority and the assignee (the status change goes first, with the reply)."""
     outcome = MacroOutcome()
     if status and macro.set_status:
         name = macro.set_status
@@ -44,6 +51,8 @@ def macro_apply(
                 _("%(number)s is now “%(status)s”.")
                 % {"number": ticket.number, "status": ticket.get_status_display()}
             )
+    if not others:
+        return outcome
     if macro.set_priority is not None and macro.set_priority != ticket.priority:
         if _attempt(
             outcome,
