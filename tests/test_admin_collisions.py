@@ -183,7 +183,8 @@ def test_an_internal_note_after_the_customer_wrote_is_asked_first(agent, custome
     fields = opened(client, accepted)
     services.comment_add(ticket=accepted, author=customer, body="It works now, thanks!")
     response = client.post(
-        change_url(accepted), {**fields, "note": "Waiting for the fix.", "_continue": 1}
+        change_url(accepted),
+        {**fields, "reply": "Waiting for the fix.", "reply_kind": "internal", "_continue": 1},
     )
     page = response.content.decode()
     assert response.status_code == 200
@@ -251,7 +252,7 @@ def test_files_chosen_with_a_held_reply_are_kept_and_go_with_the_next_click(
     )
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Kept for your public reply" in page and "fix.png" in page
+    assert "Kept for your reply or note" in page and "fix.png" in page
     assert not accepted.attachments.exists()
 
     again = client.post(

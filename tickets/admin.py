@@ -5,15 +5,19 @@ The admin never saves a ticket itself. Buttons come from the state machine
 form's fields are actions handed to services too (see ``tickets.admin_forms``).
 """
 
+import copy
 import threading
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.admin.views.main import PAGE_VAR, ChangeList
+from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from django.db.models import F, Q
-from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -28,11 +32,14 @@ from accounts.models import Organisation
 from core import dates
 from core.markdown import render_markdown
 from core.pagination import EstimatedCountPaginator
+from core.submit import new_token
 from moderation import selectors as moderation_selectors
 from sla import services as sla_services
 from sla.display import deadline_text, live_deadline, time_left_text
 from tickets import admin_merge, admin_presence, search, selectors, services
 from tickets.admin_forms import (
+    INTERNAL,
+    PUBLIC,
     BulkMergeForm,
     BulkPriorityForm,
     BulkRejectForm,
@@ -44,8 +51,16 @@ from tickets.admin_forms import (
     TicketAddForm,
     TicketChangeForm,
 )
+from tickets.macros import (
+    PLACEHOLDERS,
+    macro_effects_text,
+    placeholder_values,
+    render_macro,
+    unknown_placeholders,
+)
 from tickets.models import (
     OPEN_STATUSES,
+    Macro,
     RulesPage,
     SlaState,
     Ticket,
@@ -228,6 +243,9 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
         "bulk_reject",
         "bulk_merge",
     )
+
+    class Media:
+        js = ("js/admin_tickets.js",)
 
     # --- permissions: by role, not Django model permissions ---------------------------
 
@@ -495,12 +513,16 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
         attrs = {"actor": request.user}
         if obj is not None and request.method == "POST":
             attrs["transition"] = request.POST.get(self.fsm_post_param, "")
+        if obj is not None and getattr(request, "macro_preview", None):
+            attrs["preview"] = request.macro_preview
         return type(form.__name__, (form,), attrs)
 
     def save_model(self, request, obj, form, change):
         # The form's services have written everything already; a Ticket is never saved here.
         for text in form.done:
             self.message_user(request, text, messages.SUCCESS)
+        for text in getattr(form, "warnings", ()):
+            self.message_user(request, text, messages.WARNING)
         request.ticket_transition_fired = form.fired
         request.ticket_submit_repeated = form.repeated
         if form.repeated:
@@ -544,6 +566,36 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
 
     def merge_view(self, request, object_id):
         return admin_merge.merge_view(self, request, object_id)
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id and request.method == "POST" and request.POST.get("use_macro"):
+            return self._use_macro(request, object_id, form_url, extra_context)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _use_macro(self, request, object_id, form_url, extra_context):
+        """"Use macro" without JavaScript: the page again, nothing done, with the macro's
+        text after what was typed (files chosen must be chosen again)."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_change_permission(request, obj):
+            raise Http404
+        post = request.POST
+        typed = post.get("reply", "")
+        macro = Macro.objects.filter(is_active=True, pk=post.get("macro") or None).first()
+        if macro is None:
+            self.message_user(request, _("Choose a macro first."), messages.WARNING)
+            text = typed
+        else:
+            rendered = render_macro(macro, obj, request.user)
+            text = f"{typed.rstrip()}\n\n{rendered}" if typed.strip() else rendered
+        kind = INTERNAL if post.get("reply_kind") == INTERNAL else PUBLIC
+        preview = copy.copy(request)
+        preview.method = "GET"
+        preview.macro_preview = {
+            "reply": text,
+            "reply_kind": kind,
+            "macro": macro.pk if macro else None,
+            "expected_status": post.get("expected_status", ""),
+        }
+        return super().changeform_view(preview, object_id, form_url, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and obj is not None:
@@ -568,7 +620,68 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
             "presence_poll_ms": settings.PRESENCE_POLL_SECONDS * 1000,
             "can_merge": admin_merge.can_merge(user, ticket),
             "ratings": ticket.ratings.select_related("rated_by", "agent"),
+            "macros": self._macros_for(request, ticket),
+            "neighbours": self._neighbours(request, ticket),
+            "assign_token": new_token(),
         }
+
+    def _macros_for(self, request, ticket: Ticket) -> list[dict]:
+        """The active macros with their text ready for this ticket (the page's script
+        puts it in the reply box) and what they change."""
+        macros = Macro.objects.filter(is_active=True).select_related("set_assignee")
+        values = placeholder_values(ticket, request.user)
+        return [
+            {
+                "id": macro.pk,
+                "name": macro.name,
+                "text": render_macro(macro, ticket, request.user, values),
+                "effects": macro_effects_text(macro),
+            }
+            for macro in macros
+        ]
+
+    def get_changelist(self, request, **kwargs):
+        if getattr(request, "neighbours_only", False):
+            return NeighbourList
+        return super().get_changelist(request, **kwargs)
+
+    def _neighbours(self, request, ticket: Ticket) -> dict:
+        """The tickets before and after this one in the list it was opened from (the
+        list's filters, search and order, carried in ``_changelist_filters``), with links
+        that carry that list on (its page number moved when a neighbour is on the next
+        or the previous page)."""
+        filters = QueryDict(request.GET.get("_changelist_filters", ""), mutable=True)
+        listing = copy.copy(request)
+        listing.method = "GET"
+        listing.GET = filters
+        listing.neighbours_only = True
+        try:
+            changelist = self.get_changelist_instance(listing)
+        except (IncorrectLookupParameters, SuspiciousOperation):
+            return {}  # a list that cannot be shown has no neighbours; the ticket still can
+        per_page = self.list_per_page
+        start = max(0, (changelist.page_num - 1) * per_page - 1)
+        ids = list(
+            changelist.queryset.values_list("pk", flat=True)[start : start + per_page + 2]
+        )
+        if ticket.pk not in ids:
+            return {}
+        at = ids.index(ticket.pk)
+        found = {}
+        for name, index in (("previous", at - 1), ("next", at + 1)):
+            if 0 <= index < len(ids):
+                page = (start + index) // per_page + 1
+                carried = filters.copy()
+                carried.pop(PAGE_VAR, None)
+                if page > 1:
+                    carried[PAGE_VAR] = str(page)
+                url = reverse("admin:tickets_ticket_change", args=[ids[index]])
+                found[name] = (
+                    f"{url}?{urlencode({'_changelist_filters': carried.urlencode()})}"
+                    if carried
+                    else url
+                )
+        return found
 
     def response_change(self, request, obj):
         if getattr(request, "ticket_submit_repeated", ""):
@@ -693,6 +806,13 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
         }
 
 
+class NeighbourList(ChangeList):
+    """The list's filters, search and order without fetching a page of it."""
+
+    def get_results(self, request):
+        pass
+
+
 def _without_field(fieldsets, name: str) -> list:
     return [
         (title, {**options, "fields": [f for f in options["fields"] if f != name]})
@@ -736,8 +856,13 @@ CHANGE_FIELDSETS = (
             "fields": (("first_accepted_at", "resolved_at"), ("closed_at", "rejected_at")),
         },
     ),
-    (_("Public reply"), {"classes": ("ticket-reply",), "fields": ("reply", "reply_files")}),
-    (_("Internal note"), {"classes": ("ticket-note",), "fields": ("note", "note_files")}),
+    (
+        _("Reply"),
+        {
+            "classes": ("ticket-reply",),
+            "fields": ("reply_kind", "macro", "use_macro", "reply", "reply_files"),
+        },
+    ),
     (
         _("Triage"),
         {
@@ -769,3 +894,59 @@ class RulesPageAdmin(ManagedByManagersMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class MacroForm(forms.ModelForm):
+    class Meta:
+        model = Macro
+        fields = (
+            "name",
+            "body_en",
+            "body_ru",
+            "set_status",
+            "set_priority",
+            "set_assignee",
+            "is_active",
+            "position",
+        )
+
+    def clean(self):
+        data = super().clean()
+        for name in ("body_en", "body_ru"):
+            unknown = unknown_placeholders(data.get(name) or "")
+            if unknown:
+                self.add_error(
+                    name,
+                    _("Unknown placeholder: %(names)s. Use %(known)s.")
+                    % {
+                        "names": ", ".join(f"{{{{ {n} }}}}" for n in unknown),
+                        "known": ", ".join(f"{{{{ {n} }}}}" for n in PLACEHOLDERS),
+                    },
+                )
+        return data
+
+
+@admin.register(Macro)
+class MacroAdmin(ManagedByManagersMixin, admin.ModelAdmin):
+    """Managers write the canned replies; agents see them here and pick them on the
+    ticket page."""
+
+    form = MacroForm
+    list_display = ("name", "set_status", "set_priority", "set_assignee", "is_active", "position")
+    list_filter = ("is_active",)
+    list_select_related = ("set_assignee",)
+    search_fields = ("name", "body_en", "body_ru")
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_manager
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        rows = format_html_join(
+            "", "<li><code>{{{{ {} }}}}</code>: {}</li>", PLACEHOLDERS.items()
+        )
+        hint = format_html("{}<ul>{}</ul>", _("Placeholders:"), rows)
+        for name in ("body_en", "body_ru"):
+            if name in form.base_fields:
+                form.base_fields[name].help_text = hint
+        return form

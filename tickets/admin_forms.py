@@ -20,14 +20,26 @@ from core.submit import SubmitTokenField, new_token, submit_once
 from moderation.presets import RejectPreset, rejection_reason
 from tickets import kept_uploads, selectors, services
 from tickets.fields import MultipleFileField, attachment_help
-from tickets.models import Channel, LinkKind, Priority, Status, Ticket, TicketLink, TicketType
+from tickets.models import (
+    Channel,
+    LinkKind,
+    Macro,
+    Priority,
+    Status,
+    Ticket,
+    TicketLink,
+    TicketType,
+)
+from tickets.services.macros import MESSAGE_ARGUMENT
 
 KEEP = [("", "---------")]
 
 # Transitions that need a message, and the argument of their service it goes in: on the
 # ticket page the typed public reply is that message (posted once, as the transition's
 # comment or reason), and the second form page asks for it only when the reply is empty.
-REPLY_AS_MESSAGE = {"request_info": "message", "resolve": "message", "reject": "reason"}
+REPLY_AS_MESSAGE = {str(name): argument for name, argument in MESSAGE_ARGUMENT.items()}
+
+PUBLIC, INTERNAL = "public", "internal"
 
 
 def _number_placeholder() -> dict:
@@ -221,6 +233,7 @@ class TicketChangeForm(ServiceForm):
     """The triage page: every field is an action handed to a service."""
 
     transition: str = ""  # the status button pressed, set per request by TicketAdmin
+    preview: dict | None = None  # the box filled by "Use macro", set by TicketAdmin
 
     expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
     # The whole of what the page showed (``services.seen_state``): a reply or a status
@@ -260,20 +273,34 @@ class TicketChangeForm(ServiceForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required. Leaving Incident resets the priority to Normal."),
     )
+    # The one reply box: the text, who sees it, its files, and a macro to start from.
+    reply_kind = forms.ChoiceField(
+        label=_("Send as"),
+        choices=[(PUBLIC, _("Public reply")), (INTERNAL, _("Internal note"))],
+        initial=PUBLIC,
+        required=False,
+        widget=forms.RadioSelect,
+    )
     reply = forms.CharField(
-        label=_("Public reply"),
+        label=_("Reply"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_("The customer sees it and gets it by e-mail. Markdown works."),
+        help_text=_(
+            "A public reply: the customer sees it and gets it by e-mail. An internal note: "
+            "the contractor's staff only. Markdown works."
+        ),
     )
-    reply_files = MultipleFileField(label=_("Attachments to the reply"))
-    note = forms.CharField(
-        label=_("Internal note"),
+    reply_files = MultipleFileField(label=_("Attachments"))
+    macro = forms.ModelChoiceField(
+        label=_("Macro"),
+        queryset=Macro.objects.none(),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Seen by the contractor's staff only."),
+        empty_label=_("No macro"),
+        help_text=_("Puts its text in the box for you to edit; its changes are made on sending."),
     )
-    note_files = MultipleFileField(label=_("Attachments to the note"))
+    use_macro = forms.BooleanField(
+        label="", required=False, widget=SubmitButton(_("Use macro"))
+    )
     link_kind = forms.ChoiceField(
         label=_("Link this ticket as"), choices=KEEP + LinkKind.choices, required=False
     )
@@ -291,19 +318,23 @@ class TicketChangeForm(ServiceForm):
         self.fields["expected_status"].initial = ticket.status
         self.fields["seen"].initial = services.seen_state(ticket) if ticket.pk else ""
         self.changes = services.Changes()  # what changed, when a change refused the post
-        # Files kept from an earlier try of this page, per box (``tickets.kept_uploads``).
+        # Files kept from an earlier try of this page (``tickets.kept_uploads``).
         self.kept = {
-            box: kept_uploads.taken(user=self.actor, post=self.data, prefix=box)
+            "reply": kept_uploads.taken(user=self.actor, post=self.data, prefix="reply")
             if self.is_bound
             else []
-            for box in ("reply", "note")
         }
         self.fields["assign_to"].queryset = assignable_staff()
         self.fields["assign_to"].initial = ticket.assignee_id
         self.fields["link_ticket"].widget.attrs.update(_number_placeholder())
         self.fields["unlink"].choices = self._link_choices()
-        for name in ("reply_files", "note_files"):
-            self.fields[name].help_text = attachment_help()
+        self.fields["reply_files"].help_text = attachment_help()
+        self.fields["macro"].queryset = Macro.objects.filter(is_active=True).select_related(
+            "set_assignee"
+        )
+        self.warnings: list[str] = []
+        if self.preview and not self.is_bound:
+            self.initial.update(self.preview)
 
     def _link_choices(self) -> list[tuple[int, str]]:
         if self.actor is None or self.instance.pk is None:
@@ -330,9 +361,14 @@ class TicketChangeForm(ServiceForm):
         self._needs_partner(data, "type_reason", "new_type", _("Choose the new type."))
         self._needs_partner(data, "link_ticket", "link_kind", _("Choose the kind of link."))
         self._needs_partner(data, "link_kind", "link_ticket", _("Enter the other ticket's number."))
-        self._needs_partner(data, "reply_files", "reply", _("Write the reply the files go with."))
-        self._needs_partner(data, "note_files", "note", _("Write the note the files go with."))
+        self._needs_partner(
+            data, "reply_files", "reply", _("Write the reply or note the files go with.")
+        )
         return data
+
+    @property
+    def internal(self) -> bool:
+        return self.data.get("reply_kind") == INTERNAL
 
     def _needs_partner(self, data, given: str, partner: str, message) -> None:
         """A value that makes no sense alone: ask for the field it goes with."""
@@ -342,8 +378,10 @@ class TicketChangeForm(ServiceForm):
     @property
     def reply_is_message(self) -> bool:
         """The pressed status button takes the typed reply as its message."""
-        return self.transition in REPLY_AS_MESSAGE and bool(
-            (self.data.get("reply") or "").strip()
+        return (
+            self.transition in REPLY_AS_MESSAGE
+            and not self.internal
+            and bool((self.data.get("reply") or "").strip())
         )
 
     def rearm(self) -> None:
@@ -392,9 +430,10 @@ class TicketChangeForm(ServiceForm):
 
     def perform(self) -> None:
         data = self.cleaned_data
-        if self.transition or data["reply"].strip() or data["note"].strip():
+        macro = data["macro"]
+        if self.transition or (macro and macro.set_status) or data["reply"].strip():
             # Act on what the agent saw, before anything of this submission is done: a
-            # reply waits too when someone else changed the ticket meanwhile.
+            # reply or note waits too when someone else changed the ticket meanwhile.
             with self.refusals(None):
                 services.check_unchanged(
                     self.instance,
@@ -403,26 +442,23 @@ class TicketChangeForm(ServiceForm):
                 )
             if self._errors:
                 self.changes = services.changes_since(self.instance, data["seen"])
-                for name in ("reply_files", "note_files"):
-                    if data[name] and not kept_uploads.available():
-                        self.add_error(
-                            name,
-                            _(
-                                "Nothing was sent, and a browser never sends chosen files "
-                                "twice: choose them again."
-                            ),
-                        )
+                if data["reply_files"] and not kept_uploads.available():
+                    self.add_error(
+                        "reply_files",
+                        _(
+                            "Nothing was sent, and a browser never sends chosen files "
+                            "twice: choose them again."
+                        ),
+                    )
                 return
         self._change_type(data)
         self._change_priority(data)
         self._assign(data)
         if self.reply_is_message:
             self._fire_with_reply(data)
-        else:
-            self._comment(
-                data, field="reply", internal=False, done=_("Reply sent to the customer.")
-            )
-        self._comment(data, field="note", internal=True, done=_("Internal note added."))
+        elif not self._macro_with_reply(data):
+            self._comment(data)
+        self._apply_macro(data)
         self._link(data)
         self._unlink(data)
 
@@ -470,19 +506,86 @@ class TicketChangeForm(ServiceForm):
                 else _("Nobody is assigned now.")
             )
 
-    def _comment(self, data, *, field: str, internal: bool, done) -> None:
-        if not data[field].strip():
+    def _comment(self, data) -> None:
+        if not data["reply"].strip():
             return
-        with self.refusals(field, files_field=f"{field}_files"):
+        with self.refusals("reply", files_field="reply_files"):
             services.comment_add(
                 ticket=self.instance,
                 author=self.actor,
-                body=data[field],
-                internal=internal,
-                files=[*data[f"{field}_files"], *kept_uploads.as_uploads(self.kept[field])],
+                body=data["reply"],
+                internal=self.internal,
+                files=[*data["reply_files"], *kept_uploads.as_uploads(self.kept["reply"])],
             )
-            kept_uploads.discard(self.kept[field])
-            self.done.append(done)
+            kept_uploads.discard(self.kept["reply"])
+            self.done.append(
+                _("Internal note added.") if self.internal else _("Reply sent to the customer.")
+            )
+
+    def _macro_takes_reply(self, data) -> bool:
+        """The macro's status change takes the public reply as its message (no button
+        of the agent's own was pressed, and the reply goes with no files)."""
+        macro = data["macro"]
+        return bool(
+            macro
+            and not self.transition
+            and macro.set_status in REPLY_AS_MESSAGE
+            and not self.internal
+            and not (data["reply_files"] or self.kept["reply"])
+            and data["reply"].strip()
+        )
+
+    def _macro_with_reply(self, data) -> bool:
+        """Send the reply as the macro's status change's message: True if done. Refused
+        (the ticket's state does not allow it), the reply goes as a plain reply."""
+        if not self._macro_takes_reply(data):
+            return False
+        outcome = services.macro_apply(
+            macro=data["macro"],
+            ticket=self.instance,
+            actor=self.actor,
+            message=data["reply"],
+            others=False,  # after the reply, in _apply_macro
+        )
+        self._macro_outcome(outcome)
+        return bool(outcome.fired)
+
+    def _apply_macro(self, data) -> None:
+        macro = data["macro"]
+        if macro is None:
+            return
+        status = bool(macro.set_status)
+        if self._macro_takes_reply(data):
+            status = False  # it went with the reply (or was refused and reported)
+        elif status and self.transition:
+            status = False
+            self.warnings.append(
+                _("The macro's status change was not made: you pressed a status button.")
+            )
+        elif (
+            macro.set_status in REPLY_AS_MESSAGE and not self.internal and data["reply"].strip()
+        ):
+            # The reply went with files as a plain reply: it is not sent again as the
+            # status change's message.
+            status = False
+            self.warnings.append(
+                _(
+                    "The macro's status change was not made: a status change takes text "
+                    "only. Send the files with a plain reply, then change the status."
+                )
+            )
+        # The status change fired here takes no message of the reply: it has none, it
+        # goes as an internal note, or it needs none.
+        outcome = services.macro_apply(
+            macro=macro, ticket=self.instance, actor=self.actor, status=status
+        )
+        self._macro_outcome(outcome)
+
+    def _macro_outcome(self, outcome) -> None:
+        self.done.extend(outcome.done)
+        self.warnings.extend(outcome.refused)
+        if outcome.fired:
+            self.fired = outcome.fired
 
     def _fire_with_reply(self, data) -> None:
         """The status change with the typed reply as its message: one comment, one mail."""

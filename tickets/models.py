@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from accounts.models import CONTRACTOR_ROLES
 from core.choices import TranslatedChoicesOnce
 from moderation.presets import RejectPreset
 from sla.models import LIVE_SLA_STATES, LiveClock, Priority, SlaState  # noqa: F401  (re-exported)
@@ -153,7 +154,7 @@ class Ticket(TranslatedChoicesOnce, ConcurrentTransitionMixin, models.Model):
         null=True,
         blank=True,
         related_name="assigned_tickets",
-        limit_choices_to={"role__in": ["agent", "manager"], "is_active": True},
+        limit_choices_to={"role__in": sorted(CONTRACTOR_ROLES), "is_active": True},
     )
     channel = models.CharField(
         _("channel"), max_length=16, choices=Channel.choices, default=Channel.WEB
@@ -649,3 +650,74 @@ class SatisfactionRating(models.Model):
     @property
     def is_rated(self) -> bool:
         return self.score is not None
+
+
+class MacroStatus(models.TextChoices):
+    """The status moves a macro may make: the transitions that need no more than the
+    reply (the reply is the message of those that need one)."""
+
+    ACCEPT = "accept", _("Accept")
+    REQUEST_INFO = "request_info", _("Ask for information")
+    RESUME = "resume", _("Resume work")
+    RESOLVE = "resolve", _("Resolve")
+    REJECT = "reject", _("Reject")
+
+
+class Macro(models.Model):
+    """A canned reply the managers write once, in English and Russian, and agents pick on
+    the ticket page (``tickets.macros`` fills its placeholders). It may also move the
+    ticket's status, priority or assignee when the reply is sent, through the same
+    services as the page's own buttons."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    body_en = models.TextField(
+        _("text in English"), help_text=_("Markdown. Placeholders are listed below.")
+    )
+    body_ru = models.TextField(
+        _("text in Russian"), help_text=_("Markdown. Placeholders are listed below.")
+    )
+    set_status = models.CharField(
+        _("then change the status"),
+        max_length=32,
+        choices=MacroStatus.choices,
+        blank=True,
+        help_text=_(
+            "Done only when the ticket's state allows it when the reply is sent; otherwise "
+            "the agent is told and the reply goes as it is. Asking for information, resolving "
+            "and rejecting take the reply as their message."
+        ),
+    )
+    set_priority = models.PositiveSmallIntegerField(
+        _("then change the priority"),
+        choices=Priority.choices,
+        null=True,
+        blank=True,
+        help_text=_("Incidents only. The macro's name is the reason the customer is told."),
+    )
+    set_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("then assign to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"role__in": sorted(CONTRACTOR_ROLES), "is_active": True},
+    )
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Only active macros are offered to agents.")
+    )
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Smaller numbers come first in the list.")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("macro")
+        verbose_name_plural = _("macros")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def body_for(self, language: str) -> str:
+        return self.body_ru if language == "ru" else self.body_en

@@ -18,6 +18,7 @@ from tickets.services.assignment import (
 from tickets.services.comments import comment_add
 from tickets.services.filing import effective_priority, ticket_file
 from tickets.services.links import ticket_link, ticket_unlink
+from tickets.services.macros import MacroOutcome, macro_apply
 from tickets.services.merge import merge_refusal, ticket_merge
 from tickets.services.satisfaction import ticket_rate
 from tickets.services.transitions import (
@@ -37,6 +38,7 @@ __all__ = [
     "TRANSITION_SERVICES",
     "ActionRefused",
     "Changes",
+    "MacroOutcome",
     "available_transitions",
     "changes_since",
     "check_unchanged",
@@ -44,6 +46,7 @@ __all__ = [
     "effective_priority",
     "merge_refusal",
     "seen_state",
+    "macro_apply",
     "ticket_accept",
     "ticket_assign",
     "ticket_change_priority",

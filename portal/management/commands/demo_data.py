@@ -32,6 +32,8 @@ from sla.services import current_calendar
 from tickets import periodic, rules, services
 from tickets.models import (
     LinkKind,
+    Macro,
+    MacroStatus,
     Priority,
     RatingVia,
     SatisfactionRating,
@@ -92,6 +94,7 @@ class Command(BaseCommand):
                     people = _create_people(clock)
                     _history(clock, people)
                     _satisfaction_ratings(clock, people)
+                    _macros()
                 _statements(people)
             created = (
                 f"Demo data created: {Ticket.objects.count()} tickets, "
@@ -134,6 +137,36 @@ def _mail_sink() -> str:
     except ValueError:
         pass
     return f"{path}/ (one .eml file per message, written by the Celery worker)"
+
+
+def _macros() -> None:
+    """Two canned replies the agents can pick on the ticket page."""
+    Macro.objects.create(
+        name="Ask for the log and the version",
+        body_en=(
+            "Hello {{ requester }},\n\nto look into {{ number }} we need the server log of "
+            "the failed run and the version of the billing system you use.\n\n{{ agent }}"
+        ),
+        body_ru=(
+            "Здравствуйте, {{ requester }}!\n\nЧтобы разобраться с {{ number }}, пришлите, "
+            "пожалуйста, журнал сервера за неудачный запуск и версию биллинга.\n\n{{ agent }}"
+        ),
+        set_status=MacroStatus.REQUEST_INFO,
+        position=1,
+    )
+    Macro.objects.create(
+        name="We are on it",
+        body_en=(
+            "Hello {{ requester }},\n\nwe have taken {{ number }} and will react by "
+            "{{ deadline }}.\n\n{{ agent }}"
+        ),
+        body_ru=(
+            "Здравствуйте, {{ requester }}!\n\nМы взяли {{ number }} в работу и ответим до "
+            "{{ deadline }}.\n\n{{ agent }}"
+        ),
+        set_status=MacroStatus.ACCEPT,
+        position=2,
+    )
 
 
 # --- the demo's clock ------------------------------------------------------------------
