@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_fsm.admin import FSMAdminMixin
+from unfold.admin import ModelAdmin
 
 from accounts import services
 from accounts.models import (
@@ -28,6 +29,7 @@ from accounts.models import (
     Organisation,
     User,
 )
+from core.admin_widgets import UnfoldWidgetsMixin
 from notifications.admin import NotificationPreferenceInline
 
 
@@ -58,7 +60,7 @@ class ManagedByManagersMixin:
 # --- organisations -----------------------------------------------------------------
 
 
-class OrganisationForm(forms.ModelForm):
+class OrganisationForm(UnfoldWidgetsMixin, forms.ModelForm):
     class Meta:
         model = Organisation
         fields = ("name", "contract_number", "contract_start", "contract_end", "is_active")
@@ -99,7 +101,7 @@ class ContractFilter(admin.SimpleListFilter):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(ManagedByManagersMixin, admin.ModelAdmin):
+class OrganisationAdmin(ManagedByManagersMixin, ModelAdmin):
     form = OrganisationForm
     list_display = (
         "name", "contract_number", "contract_start", "contract_end", "is_active", "members",
@@ -200,7 +202,7 @@ class UserAdmin(ManagedByManagersMixin, BaseUserAdmin):
 # --- account requests --------------------------------------------------------------
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(UnfoldWidgetsMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -231,7 +233,7 @@ ACCOUNT_REQUEST_FIELDS = (
 
 
 @admin.register(AccountRequest)
-class AccountRequestAdmin(ManagedByManagersMixin, FSMAdminMixin, admin.ModelAdmin):
+class AccountRequestAdmin(ManagedByManagersMixin, FSMAdminMixin, ModelAdmin):
     """Requests come from the representatives; a manager approves or declines them with
     the buttons (from the state machine), agents look only. Nothing here saves a request
     itself: every decision goes through ``accounts.services``."""

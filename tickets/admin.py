@@ -22,6 +22,7 @@ from django.utils.http import urlencode
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
+from unfold.admin import ModelAdmin
 
 from accounts.admin import ManagedByManagersMixin, is_contractor_staff
 from accounts.models import Organisation
@@ -173,7 +174,7 @@ SUMMARY_FIELDS = (
 
 
 @admin.register(Ticket)
-class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
+class TicketAdmin(FSMAdminMixin, ModelAdmin):
     fsm_fields = ["status"]
     fsm_forms = {
         "request_info": RequestInfoForm,
@@ -708,7 +709,7 @@ CHANGE_FIELDSETS = (
 
 
 @admin.register(RulesPage)
-class RulesPageAdmin(ManagedByManagersMixin, admin.ModelAdmin):
+class RulesPageAdmin(ManagedByManagersMixin, ModelAdmin):
     """Managers word the ticketing rules per language; deleting a page brings back the
     built-in summary of the vendor's rules."""
 
