@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import environ
 from celery.schedules import crontab
 from csp.constants import NONCE
+from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.storage_url import storages_from_url
@@ -351,7 +352,9 @@ UNFOLD = {
     "SITE_HEADER": _("Helpdesk · support staff"),
     "SITE_SUBHEADER": _("Triage and administration"),
     "SITE_URL": "/",
-    "SITE_SYMBOL": "support_agent",
+    # An image with a text alternative ("Home"): unfold's default symbol is a ligature
+    # that a screen reader would read out as "settings".
+    "SITE_ICON": lambda request: static("img/helpdesk-icon.svg"),
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
     "SHOW_LANGUAGES": True,

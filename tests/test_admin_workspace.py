@@ -385,7 +385,7 @@ def tile(page: str, name: str) -> str:
     return page.split(f'class="triage-{name}')[1].split("</li>")[0]
 
 
-def test_the_admin_index_is_a_triage_dashboard_that_refreshes_itself(
+def test_the_admin_index_is_a_triage_dashboard_that_can_refresh_itself(
     client, agent, customer, django_assert_max_num_queries
 ):
     urgent = factories.TicketFactory(requester=customer, priority=Priority.URGENT)
@@ -395,7 +395,7 @@ def test_the_admin_index_is_a_triage_dashboard_that_refreshes_itself(
     services.ticket_accept(ticket=waiting, actor=agent)
     services.ticket_request_info(ticket=waiting, actor=agent, message="Logs?")
     client.force_login(agent)
-    page = client.get("/admin/").content.decode()
+    page = client.get("/admin/?refresh=on").content.decode()  # the person's choice
 
     assert '<meta http-equiv="refresh" content="60">' in page
     assert '<strong class="count">1</strong>' in tile(page, "unassigned")
@@ -432,6 +432,22 @@ def test_waiting_for_the_customer_over_3_business_days(client, agent, customer):
         )
         listed = client.get("/admin/tickets/ticket/?queue=waiting_long").content.decode()
         assert ticket.number in listed
+
+
+def test_the_dashboard_reloads_itself_only_for_whoever_turned_that_on(client, agent):
+    client.force_login(agent)
+    refresh = '<meta http-equiv="refresh" content="60">'
+
+    page = client.get("/admin/").content.decode()
+    assert refresh not in page
+    assert '<a href="?refresh=on">Reload the counts every 60 seconds</a>' in page
+
+    page = client.get("/admin/?refresh=on").content.decode()
+    assert refresh in page and '<a href="?refresh=off">Stop reloading</a>' in page
+    assert refresh in client.get("/admin/").content.decode()  # kept for the session
+
+    client.get("/admin/?refresh=off")
+    assert refresh not in client.get("/admin/").content.decode()
 
 
 def test_customers_never_reach_the_dashboard(client, customer):

@@ -35,3 +35,19 @@ document.addEventListener("alpine:init", function () {
     };
   });
 });
+
+/* unfold's icons are ligatures of Material Symbols: a screen reader would read their
+   names ("confirmation_number Tickets"). Where the link or button around one has words
+   or a title of its own, the icon is hidden from assistive technology. */
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll(".material-symbols-outlined").forEach(function (icon) {
+    var host = icon.closest("a, button, label, summary, li, th, h1, h2, h3") || icon.parentElement;
+    if (!host) {
+      return;
+    }
+    var words = host.textContent.replace(icon.textContent, "").trim();
+    if (words || host.getAttribute("title") || host.getAttribute("aria-label")) {
+      icon.setAttribute("aria-hidden", "true");
+    }
+  });
+});
