@@ -17,6 +17,7 @@ UNFOLD_WIDGETS = {
     forms.CheckboxSelectMultiple: widgets.UnfoldAdminCheckboxSelectMultiple,
     forms.RadioSelect: widgets.UnfoldAdminRadioSelectWidget,
     forms.CheckboxInput: widgets.UnfoldBooleanWidget,
+    forms.PasswordInput: widgets.UnfoldAdminPasswordWidget,
 }
 
 
@@ -41,3 +42,20 @@ class UnfoldWidgetsMixin:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget = unfold_widget(field.widget)
+
+
+class LabelledListEditableMixin:
+    """For a ModelAdmin with ``list_editable``: the list's inputs have no <label> of their
+    own, so each is named by its column and its row ("Reaction hours: Urgent")."""
+
+    def get_changelist_form(self, request, **kwargs):
+        base = super().get_changelist_form(request, **kwargs)
+
+        class LabelledForm(base):
+            def __init__(self, *args, **form_kwargs):
+                super().__init__(*args, **form_kwargs)
+                for field in self.fields.values():
+                    name = f"{field.label}: {self.instance}" if self.instance.pk else field.label
+                    field.widget.attrs.setdefault("aria-label", str(name))
+
+        return LabelledForm

@@ -12,12 +12,13 @@ from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin
 
 from accounts.admin import ManagedByManagersMixin, is_contractor_staff
+from core.admin_widgets import LabelledListEditableMixin
 from moderation import services
 from moderation.models import AllowedWord, BannedWord, Flag
 
 
 @admin.register(BannedWord)
-class BannedWordAdmin(ManagedByManagersMixin, ModelAdmin):
+class BannedWordAdmin(LabelledListEditableMixin, ManagedByManagersMixin, ModelAdmin):
     list_display = ("word", "language", "match", "is_active", "created_at")
     list_filter = ("language", "match", "is_active")
     list_editable = ("is_active",)

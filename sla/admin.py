@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
+from core.admin_widgets import LabelledListEditableMixin
 from sla import services
 from sla.models import CalendarOverride, RecalculationNote, SlaPolicy
 
@@ -37,7 +38,7 @@ def _recalculate_after_commit(priority=None, note=""):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(ManagerOnlyAdmin):
+class SlaPolicyAdmin(LabelledListEditableMixin, ManagerOnlyAdmin):
     list_display = ["priority", "reaction_hours", "resolution_hours"]
     list_editable = ["reaction_hours", "resolution_hours"]
     list_display_links = ["priority"]

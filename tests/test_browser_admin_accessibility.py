@@ -3,6 +3,8 @@ Content-Security-Policy enforced (tests/browser.py fails a test on any violation
 no serious or critical violation, as on the portal. Each page is also checked for what
 makes it that page, so that an error page passing axe cannot pass the test."""
 
+import re
+
 import pytest
 
 from tests import factories, helpers
@@ -126,5 +128,14 @@ def test_a_managers_pages_have_no_serious_accessibility_violations(
     assert_accessible(page, "the calendar overrides")
 
     page.goto(f"{base}/admin/sla/slapolicy/")
-    expect(page.locator("#content")).to_contain_text("SLA policies")
+    expect(page).to_have_title(re.compile("^Select SLA policy to change"))
     assert_accessible(page, "the SLA policies")
+
+    page.goto(f"{base}/admin/moderation/bannedword/")
+    expect(page).to_have_title(re.compile("^Select banned word to change"))
+    assert_accessible(page, "the banned words")
+
+    # A person's account, as a manager edits it.
+    page.goto(f"{base}/admin/accounts/user/{customer.pk}/change/")
+    expect(page.locator("input[name=email]")).to_have_value(customer.email)
+    assert_accessible(page, "a person's account")
