@@ -55,6 +55,11 @@ def test_an_agents_pages_have_no_serious_accessibility_violations(
     # The triage dashboard (the admin's index).
     expect(page.locator(".triage-counts")).to_be_visible()
     assert_accessible(page, "the triage dashboard")
+    # The user menu, with the log-out, opens from the keyboard.
+    page.locator("#user-links-toggle").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#logout-form button")).to_be_visible()
+    expect(page.locator("#user-links-toggle")).to_have_attribute("aria-expanded", "true")
 
     # The ticket list: plain, a saved view, a filter, a search.
     for query, shown in (
