@@ -14,7 +14,7 @@ UNFOLD_WIDGETS = {
     forms.Textarea: widgets.UnfoldAdminTextareaWidget,
     forms.Select: widgets.UnfoldAdminSelectWidget,
     forms.SelectMultiple: widgets.UnfoldAdminSelectMultipleWidget,
-    forms.CheckboxSelectMultiple: widgets.UnfoldAdminCheckboxSelectMultiple,
+    forms.CheckboxSelectMultiple: widgets.UnfoldAdminCheckboxSelectMultipleWidget,
     forms.RadioSelect: widgets.UnfoldAdminRadioSelectWidget,
     forms.CheckboxInput: widgets.UnfoldBooleanWidget,
     forms.PasswordInput: widgets.UnfoldAdminPasswordWidget,
