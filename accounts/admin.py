@@ -4,10 +4,12 @@ Access follows the role, not Django's model permissions: contractor staff look p
 and contracts up; only managers add and change them; only a superuser deletes.
 """
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404
@@ -17,6 +19,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_fsm.admin import FSMAdminMixin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from unfold.admin import ModelAdmin
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm
 
 from accounts import services
 from accounts.models import (
@@ -28,6 +34,7 @@ from accounts.models import (
     Organisation,
     User,
 )
+from core.admin_widgets import UnfoldWidgetsMixin
 from core.staff import is_contractor_staff
 from notifications.admin import NotificationPreferenceInline
 
@@ -54,7 +61,7 @@ class ManagedByManagersMixin:
 # --- organisations -----------------------------------------------------------------
 
 
-class OrganisationForm(forms.ModelForm):
+class OrganisationForm(UnfoldWidgetsMixin, forms.ModelForm):
     class Meta:
         model = Organisation
         fields = ("name", "contract_number", "contract_start", "contract_end", "is_active")
@@ -95,7 +102,7 @@ class ContractFilter(admin.SimpleListFilter):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(ManagedByManagersMixin, admin.ModelAdmin):
+class OrganisationAdmin(ManagedByManagersMixin, ModelAdmin):
     form = OrganisationForm
     list_display = (
         "name", "contract_number", "contract_start", "contract_end", "is_active", "members",
@@ -137,7 +144,7 @@ class RoleRulesMixin:
         return data
 
 
-class UserCreateForm(RoleRulesMixin, AdminUserCreationForm):
+class UserCreateForm(UnfoldWidgetsMixin, RoleRulesMixin, AdminUserCreationForm):
     class Meta:
         model = User
         fields = ("email", "full_name", "role", "organisation", "language")
@@ -150,8 +157,9 @@ class UserEditForm(RoleRulesMixin, UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(ManagedByManagersMixin, BaseUserAdmin):
+class UserAdmin(ManagedByManagersMixin, BaseUserAdmin, ModelAdmin):
     form = UserEditForm
+    change_password_form = AdminPasswordChangeForm
     inlines = [NotificationPreferenceInline]  # the person's mute switch
     add_form = UserCreateForm
     list_display = ("email", "full_name", "role", "organisation", "is_active")
@@ -196,7 +204,7 @@ class UserAdmin(ManagedByManagersMixin, BaseUserAdmin):
 # --- account requests --------------------------------------------------------------
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(UnfoldWidgetsMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -227,7 +235,7 @@ ACCOUNT_REQUEST_FIELDS = (
 
 
 @admin.register(AccountRequest)
-class AccountRequestAdmin(ManagedByManagersMixin, FSMAdminMixin, admin.ModelAdmin):
+class AccountRequestAdmin(ManagedByManagersMixin, FSMAdminMixin, ModelAdmin):
     """Requests come from the representatives; a manager approves or declines them with
     the buttons (from the state machine), agents look only. Nothing here saves a request
     itself: every decision goes through ``accounts.services``."""
@@ -358,3 +366,18 @@ class AccountRequestAdmin(ManagedByManagersMixin, FSMAdminMixin, admin.ModelAdmi
             % {"count": sent},
             messages.SUCCESS if sent else messages.WARNING,
         )
+
+
+# --- the admins that come with Django and our security packages, in unfold's look ------
+
+
+def _in_unfold_look(model) -> None:
+    """Register the package's own admin of ``model`` again, on unfold's ModelAdmin: the
+    same fields, actions and permissions."""
+    package_admin = type(admin.site.get_model_admin(model))
+    admin.site.unregister(model)
+    admin.site.register(model, type(package_admin.__name__, (package_admin, ModelAdmin), {}))
+
+
+for _model in (Group, AccessAttempt, AccessLog, AccessFailureLog, TOTPDevice, StaticDevice):
+    _in_unfold_look(_model)

@@ -4,19 +4,21 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from unfold.admin import ModelAdmin
 
 from api.models import ApiToken
 from api.tokens import api_token_create, api_token_revoke
+from core.admin_widgets import UnfoldWidgetsMixin
 
 
-class ApiTokenAddForm(forms.ModelForm):
+class ApiTokenAddForm(UnfoldWidgetsMixin, forms.ModelForm):
     class Meta:
         model = ApiToken
         fields = ["name", "scope", "expires_at"]
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ModelAdmin):
     list_display = ["name", "user", "scope", "prefix", "created_at", "expires_at", "last_used_at",
                     "revoked_at"]
     list_filter = ["scope"]

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+from unfold.admin import ModelAdmin, TabularInline
 
 from accounts.admin import is_contractor_staff
 from billing import services, statements
@@ -53,7 +54,7 @@ class CalendarZoneMixin:
         return self._in_calendar_zone(super().changelist_view, *args, **kwargs)
 
 
-class StaffAdmin(CalendarZoneMixin, admin.ModelAdmin):
+class StaffAdmin(CalendarZoneMixin, ModelAdmin):
     """Contractor staff look and add; what changes and who deletes is said per model."""
 
     def has_module_permission(self, request):
@@ -370,7 +371,7 @@ class UpdateScheduleAdmin(TicketColumnsMixin, StaffAdmin):
 # --- statements --------------------------------------------------------------------
 
 
-class StatementLineInline(admin.TabularInline):
+class StatementLineInline(TabularInline):
     model = StatementLine
     extra = 0
     can_delete = False

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing import services
 from billing.models import OutOfHoursRequest, TimeEntry, UpdateSchedule
+from core.admin_widgets import UnfoldWidgetsMixin
 
 
 class CalendarDateTimeField(forms.DateTimeField):
@@ -132,7 +133,7 @@ class ActorFormMixin:
     actor = None
 
 
-class TimeEntryAdminForm(ActorFormMixin, forms.ModelForm):
+class TimeEntryAdminForm(UnfoldWidgetsMixin, ActorFormMixin, forms.ModelForm):
     duration = HoursMinutesField(label=_("Duration"), help_text=_("e.g. 1:30, 1.5 or 90m"))
 
     class Meta:
@@ -173,7 +174,7 @@ class TimeEntryAdminForm(ActorFormMixin, forms.ModelForm):
             self._update_errors(exc)
 
 
-class UpdateScheduleAdminForm(ActorFormMixin, forms.ModelForm):
+class UpdateScheduleAdminForm(UnfoldWidgetsMixin, ActorFormMixin, forms.ModelForm):
     class Meta:
         model = UpdateSchedule
         fields = ("ticket", "window_start", "window_end", "estimate_hours", "agreed_with", "note")
@@ -187,7 +188,7 @@ class UpdateScheduleAdminForm(ActorFormMixin, forms.ModelForm):
                 self._update_errors(exc)
 
 
-class OutOfHoursRequestAdminForm(ActorFormMixin, forms.ModelForm):
+class OutOfHoursRequestAdminForm(UnfoldWidgetsMixin, ActorFormMixin, forms.ModelForm):
     class Meta:
         model = OutOfHoursRequest
         fields = ("ticket", "start", "end", "reason")

@@ -39,6 +39,7 @@ from billing.models import (
     UpdateSchedule,
 )
 from core.errors import ActionRefused
+from sla.models import RecalculationNote
 from sla.services import current_calendar, sla_window_add
 from tickets.models import OPEN_STATUSES, Priority, Ticket, TicketType
 
@@ -269,7 +270,10 @@ def _after_decision(ooh: OutOfHoursRequest, actor: User, side: str) -> None:
         # While the window is open the ticket's SLA clock runs around the clock.
         ticket = Ticket.objects.select_for_update().get(pk=ooh.ticket_id)
         sla_window_add(
-            ticket=ticket, start=ooh.start, end=ooh.end, note="out-of-hours window approved"
+            ticket=ticket,
+            start=ooh.start,
+            end=ooh.end,
+            note=RecalculationNote.OUT_OF_HOURS_APPROVED,
         )
     elif ooh.status == OutOfHoursStatus.DECLINED:
         mail.notify_ooh(

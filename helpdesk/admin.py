@@ -1,11 +1,12 @@
-"""The staff side's own admin site: the helpdesk's name, and the triage work first."""
+"""The staff side's own admin site (django-unfold's skin on Django's admin): the
+helpdesk's name, and the triage work first."""
 
-from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from unfold.sites import UnfoldAdminSite
 
 # The triage dashboard's counts, in the order shown (names of ``tickets.admin.QUEUES``).
 DASHBOARD = (
@@ -18,12 +19,32 @@ DASHBOARD = (
     "mine",
 )
 DASHBOARD_REFRESH_SECONDS = 60
+# The dashboard reloads itself only for a person who turned that on (?refresh=on, kept in
+# the session): a page that reloads without the reader's consent fails WCAG 2.2.1.
+DASHBOARD_REFRESH_SESSION_KEY = "dashboard_refresh"
 
 # The order of the staff menu: what a support engineer opens first, then the rest.
-APP_ORDER = ("tickets", "mailin", "billing", "moderation", "sla", "accounts", "notifications")
+APP_ORDER = (
+    "tickets", "moderation", "billing", "sla", "accounts", "mailin", "notifications",
+    "webhooks", "api",
+)
+# Within an app, the models an agent works through first (object names).
+MODEL_ORDER = ("ticket", "flag", "outofhoursrequest")
+# The sidebar's icons (Material Symbols names, shipped with unfold), per app.
+APP_ICONS = {
+    "tickets": "confirmation_number",
+    "moderation": "flag",
+    "billing": "schedule",
+    "sla": "timer",
+    "accounts": "groups",
+    "mailin": "inbox",
+    "notifications": "mail",
+    "webhooks": "webhook",
+    "api": "key",
+}
 
 
-class HelpdeskAdminSite(admin.AdminSite):
+class HelpdeskAdminSite(UnfoldAdminSite):
     site_header = _("Helpdesk · support staff")
     site_title = _("Helpdesk staff")
     index_title = _("Triage and administration")
@@ -34,18 +55,64 @@ class HelpdeskAdminSite(admin.AdminSite):
 
         context = dict(extra_context or {})
         if is_contractor_staff(request.user):
+            choice = request.GET.get("refresh")
+            if choice in ("on", "off"):
+                request.session[DASHBOARD_REFRESH_SESSION_KEY] = choice == "on"
             context["triage"] = triage_counts(request.user)
+            context["refreshing"] = request.session.get(DASHBOARD_REFRESH_SESSION_KEY, False)
             context["refresh_seconds"] = DASHBOARD_REFRESH_SECONDS
         return super().index(request, context)
 
     def get_app_list(self, request, app_label=None):
         apps = super().get_app_list(request, app_label)
         rank = {label: n for n, label in enumerate(APP_ORDER)}
-        return sorted(apps, key=lambda app: (rank.get(app["app_label"], len(rank)), app["name"]))
+        apps = sorted(apps, key=lambda app: (rank.get(app["app_label"], len(rank)), app["name"]))
+        for app in apps:
+            app["models"].sort(key=_model_rank)
+        return apps
 
 
 class HelpdeskAdminConfig(AdminConfig):
     default_site = "helpdesk.admin.HelpdeskAdminSite"
+
+
+def _model_rank(model: dict) -> tuple:
+    name = model["object_name"].lower()
+    return (MODEL_ORDER.index(name) if name in MODEL_ORDER else len(MODEL_ORDER), model["name"])
+
+
+def sidebar_navigation(request) -> list[dict]:
+    """The sidebar (settings.UNFOLD): the apps in APP_ORDER with the models this person
+    may see, as the admin's index lists them (the same permissions and URL names), the
+    triage dashboard beside the tickets, the reports last."""
+    from django.contrib import admin
+
+    from accounts.admin import is_contractor_staff  # registers on this site: not at import
+
+    groups = []
+    for app in admin.site.get_app_list(request):
+        icon = APP_ICONS.get(app["app_label"], "table_rows")
+        items = [
+            {"title": model["name"], "icon": icon, "link": model["admin_url"]}
+            for model in app["models"]
+            if model["admin_url"]
+        ]
+        if app["app_label"] == "tickets" and is_contractor_staff(request.user):
+            dashboard = {"title": _("Triage dashboard"), "icon": "dashboard"}
+            items.insert(1, {**dashboard, "link": reverse("admin:index")})
+        if items:
+            groups.append({"title": app["name"], "separator": bool(groups), "items": items})
+    if is_contractor_staff(request.user):
+        groups.append(
+            {
+                "title": _("Reports"),
+                "separator": True,
+                "items": [
+                    {"title": _("Reports"), "icon": "bar_chart", "link": reverse("reports:index")}
+                ],
+            }
+        )
+    return groups
 
 
 def triage_counts(user) -> list[dict]:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import environ
 from celery.schedules import crontab
 from csp.constants import NONCE
+from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.storage_url import storages_from_url
@@ -38,6 +39,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
 INSTALLED_APPS = [
+    # django-unfold's skin (templates, widgets) before the admin it restyles; its basic
+    # config, which leaves the admin site ours (helpdesk.admin.HelpdeskAdminSite).
+    "unfold.apps.BasicAppConfig",
     "helpdesk.admin.HelpdeskAdminConfig",  # django.contrib.admin, with our site
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -351,6 +355,41 @@ if env.bool("CSP_REPORT_ONLY", default=False):
     CONTENT_SECURITY_POLICY = None
 else:
     CONTENT_SECURITY_POLICY = _csp
+
+# The staff admin's skin (django-unfold): the helpdesk's name, the portal's blue
+# (static/css/portal.css --accent is primary 600), the sidebar of helpdesk.admin.
+UNFOLD = {
+    "SITE_TITLE": _("Helpdesk staff"),
+    "SITE_HEADER": _("Helpdesk · support staff"),
+    "SITE_SUBHEADER": _("Triage and administration"),
+    "SITE_URL": "/",
+    # An image with a text alternative ("Home"): unfold's default symbol is a ligature
+    # that a screen reader would read out as "settings".
+    "SITE_ICON": lambda request: static("img/helpdesk-icon.svg"),
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "SHOW_LANGUAGES": True,
+    "COLORS": {
+        "primary": {
+            "50": "#eef4fc",
+            "100": "#d9e6f8",
+            "200": "#b7cff1",
+            "300": "#8aafe6",
+            "400": "#5b8cd9",
+            "500": "#3873cc",
+            "600": "#1f5fbf",
+            "700": "#1a4f9f",
+            "800": "#173f7d",
+            "900": "#14335f",
+            "950": "#0d213e",
+        },
+    },
+    "SIDEBAR": {
+        "show_search": False,
+        "show_all_applications": False,
+        "navigation": "helpdesk.admin.sidebar_navigation",
+    },
+}
 
 # Password-reset mail is throttled per address and per client address, with counters in
 # the database (accounts.throttle): they must hold while Redis, the cache, is down.

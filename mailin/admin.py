@@ -9,9 +9,11 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
 
 from accounts.admin import is_contractor_staff
 from accounts.models import CUSTOMER_ROLES, User
+from core.admin_widgets import UnfoldWidgetsMixin
 from core.errors import ActionRefused
 from mailin import services
 from mailin.models import REVIEW_STATUSES, InboundMessage, Status
@@ -32,7 +34,7 @@ class ReviewQueueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class RequesterForm(forms.Form):
+class RequesterForm(UnfoldWidgetsMixin, forms.Form):
     requester = forms.ModelChoiceField(
         label=_("File as a ticket for"),
         queryset=User.objects.filter(role__in=CUSTOMER_ROLES, is_active=True).select_related(
@@ -42,7 +44,7 @@ class RequesterForm(forms.Form):
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(admin.ModelAdmin):
+class InboundMessageAdmin(ModelAdmin):
     list_display = (
         "received_at", "status", "reason", "from_address", "sender_verified", "short_subject",
         "ticket_link", "source",

@@ -9,14 +9,16 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from unfold.admin import ModelAdmin
 
 from accounts.admin import ManagedByManagersMixin, is_contractor_staff
+from core.admin_widgets import LabelledListEditableMixin
 from moderation import services
 from moderation.models import AllowedWord, BannedWord, Flag
 
 
 @admin.register(BannedWord)
-class BannedWordAdmin(ManagedByManagersMixin, admin.ModelAdmin):
+class BannedWordAdmin(LabelledListEditableMixin, ManagedByManagersMixin, ModelAdmin):
     list_display = ("word", "language", "match", "is_active", "created_at")
     list_filter = ("language", "match", "is_active")
     list_editable = ("is_active",)
@@ -25,7 +27,7 @@ class BannedWordAdmin(ManagedByManagersMixin, admin.ModelAdmin):
 
 
 @admin.register(AllowedWord)
-class AllowedWordAdmin(ManagedByManagersMixin, admin.ModelAdmin):
+class AllowedWordAdmin(ManagedByManagersMixin, ModelAdmin):
     list_display = ("word", "note")
     search_fields = ("word", "note")
 
@@ -46,8 +48,11 @@ class ReviewedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Flag)
-class FlagAdmin(admin.ModelAdmin):
+class FlagAdmin(ModelAdmin):
     list_display = ("ticket_link", "where", "words_found", "created_at", "reviewed")
+    # The ticket column links to the ticket: the flag itself opens from "where" (a link
+    # inside the row's own link would leave that one without text).
+    list_display_links = ("where",)
     list_filter = (ReviewedFilter,)
     list_select_related = ("ticket", "comment", "reviewed_by")
     search_fields = ("ticket__number", "ticket__subject")

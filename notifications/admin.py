@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from unfold.admin import ModelAdmin, StackedInline
 
 from notifications import delivery, services
 from notifications.models import (
@@ -46,7 +47,7 @@ SECRET_FACTS = frozenset({"invitation_url", "token", "set_password_url"})
 
 
 @admin.register(Notification)
-class NotificationAdmin(StaffOnlyMixin, admin.ModelAdmin):
+class NotificationAdmin(StaffOnlyMixin, ModelAdmin):
     list_display = (
         "created_at",
         "event",
@@ -156,7 +157,7 @@ class NotificationAdmin(StaffOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(SuppressedAddress)
-class SuppressedAddressAdmin(StaffOnlyMixin, admin.ModelAdmin):
+class SuppressedAddressAdmin(StaffOnlyMixin, ModelAdmin):
     list_display = ("email", "reason", "created_at", "esp_name", "cleared_at", "cleared_by")
     list_filter = ("reason", ("cleared_at", admin.EmptyFieldListFilter))
     search_fields = ("email",)
@@ -181,7 +182,7 @@ class SuppressedAddressAdmin(StaffOnlyMixin, admin.ModelAdmin):
         )
 
 
-class NotificationPreferenceInline(admin.StackedInline):
+class NotificationPreferenceInline(StackedInline):
     model = NotificationPreference
     can_delete = False
     extra = 0

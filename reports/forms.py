@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from core.admin_widgets import UnfoldWidgetsMixin
 from reports.periods import Period, add_months, current_month, report_tz
 
 DEFAULT_MONTHS = 6
@@ -36,7 +37,7 @@ class MonthField(forms.CharField):
         return f"{value:%Y-%m}" if isinstance(value, datetime.date) else value
 
 
-class ReportFilterForm(forms.Form):
+class ReportFilterForm(UnfoldWidgetsMixin, forms.Form):
     start = MonthField(label=_("From month"))
     end = MonthField(label=_("To month"))
     organisation = forms.ModelChoiceField(

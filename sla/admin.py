@@ -5,13 +5,16 @@ from django.conf import settings
 from django.contrib import admin
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
 
+from core.admin_widgets import LabelledListEditableMixin
 from sla import services
-from sla.models import CalendarOverride, SlaPolicy
+from sla.models import CalendarOverride, RecalculationNote, SlaPolicy
 
 
-class ManagerOnlyAdmin(admin.ModelAdmin):
+class ManagerOnlyAdmin(ModelAdmin):
     """Agents may look; only managers change SLA settings."""
 
     def has_module_permission(self, request):
@@ -35,7 +38,7 @@ def _recalculate_after_commit(priority=None, note=""):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(ManagerOnlyAdmin):
+class SlaPolicyAdmin(LabelledListEditableMixin, ManagerOnlyAdmin):
     list_display = ["priority", "reaction_hours", "resolution_hours"]
     list_editable = ["reaction_hours", "resolution_hours"]
     list_display_links = ["priority"]
@@ -45,7 +48,7 @@ class SlaPolicyAdmin(ManagerOnlyAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        _recalculate_after_commit(priority=obj.priority, note="policy changed")
+        _recalculate_after_commit(priority=obj.priority, note=RecalculationNote.POLICY_CHANGED)
 
 
 @admin.register(CalendarOverride)
@@ -59,11 +62,11 @@ class CalendarOverrideAdmin(ManagerOnlyAdmin):
     def save_model(self, request, obj, form, change):
         obj.created_by = obj.created_by or request.user
         super().save_model(request, obj, form, change)
-        _recalculate_after_commit(note="calendar changed")
+        _recalculate_after_commit(note=RecalculationNote.CALENDAR_CHANGED)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        _recalculate_after_commit(note="calendar changed")
+        _recalculate_after_commit(note=RecalculationNote.CALENDAR_CHANGED)
 
     def changelist_view(self, request, extra_context=None):
         year = timezone.localdate().year
@@ -75,9 +78,23 @@ class CalendarOverrideAdmin(ManagerOnlyAdmin):
         return super().changelist_view(request, extra_context=extra_context)
 
 
+def holiday_language(supported: tuple[str, ...]) -> str | None:
+    """The active language as ``holidays`` spells it ("ru", "en_US"), or None for the
+    country's own."""
+    active = (get_language() or settings.LANGUAGE_CODE).replace("-", "_").lower()
+    for wanted in (active, active.split("_")[0]):
+        for code in supported:
+            if code.lower() == wanted or code.lower().split("_")[0] == wanted:
+                return code
+    return None
+
+
 def official_calendar_context(year: int) -> dict:
-    """The official holidays and working Saturdays of a year, shown for reference."""
-    country = holidays.country_holidays(settings.SLA_CALENDAR_COUNTRY, years=year, language="en_US")
+    """The official holidays and working Saturdays of a year, shown for reference, their
+    names in the reader's language."""
+    code = settings.SLA_CALENDAR_COUNTRY
+    language = holiday_language(holidays.country_holidays(code).supported_languages)
+    country = holidays.country_holidays(code, years=year, language=language)
     workdays = sorted(
         day for day in getattr(country, "weekend_workdays", set()) if day.year == year
     )

@@ -143,6 +143,16 @@ CLOCK_EVENTS = (
 )
 
 
+class RecalculationNote(models.TextChoices):
+    """Why deadlines were recalculated (``SlaEvent.note``): stored in these words, shown
+    in the reader's language."""
+
+    POLICY_CHANGED = "policy changed", _("policy changed")
+    CALENDAR_CHANGED = "calendar changed", _("calendar changed")
+    PRIORITY_CHANGED = "priority changed", _("priority changed")
+    OUT_OF_HOURS_APPROVED = "out-of-hours window approved", _("out-of-hours window approved")
+
+
 class SlaEvent(models.Model):
     """One line of a ticket's SLA trail."""
 
@@ -188,6 +198,14 @@ class SlaEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def note_text(self) -> str:
+        """The note in the active language (a note in other words, e.g. from a shell, as
+        it was written)."""
+        if self.note in RecalculationNote.values:
+            return RecalculationNote(self.note).label
+        return self.note
 
 
 class ClockWindow(models.Model):

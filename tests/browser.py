@@ -96,7 +96,7 @@ def admin_login(page, base, user):
     page.goto(f"{base}/admin/login/?next=/admin/")
     page.locator("#id_username").fill(user.email)
     page.locator("#id_password").fill(factories.PASSWORD)
-    page.locator("input[type=submit]").click()
+    page.locator("[type=submit]").click()
     pass_second_factor(page, base, user)
     page.wait_for_url(f"{base}/admin/")
 

@@ -83,3 +83,35 @@ def test_ticket_page_shows_the_sla_timeline(client, agent, tickets):
     assert "SLA timeline" in page
     assert "Reaction breached" in page
     assert "Reaction due" in page and "30 Nov 2026, 11:00 (GMT+3)" in page
+
+
+# --- in the reader's language ----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_override_page_names_the_official_holidays_in_the_readers_language(
+    client, manager
+):
+    client.force_login(manager)
+    url = "/admin/sla/calendaroverride/?date__year=2026"
+
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    russian = client.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+
+    assert "New Year Holidays" in english and "Новогодние каникулы" not in english
+    assert "Новогодние каникулы" in russian and "New Year Holidays" not in russian
+    assert "День Победы" in russian
+
+
+def test_the_sla_timeline_says_why_the_deadlines_moved(client, agent, tickets):
+    _late, fine, _waiting = tickets
+    services.ticket_change_priority(
+        ticket=fine, actor=agent, priority=Priority.HIGH, reason="Production is down."
+    )
+    client.force_login(agent)
+
+    page = client.get(f"/admin/tickets/ticket/{fine.pk}/change/").content.decode()
+
+    timeline = page.split('id="ticket-sla-heading"')[1].split("</fieldset>")[0]
+    assert "Deadlines recalculated" in timeline
+    assert '<span class="muted">(priority changed)</span>' in timeline

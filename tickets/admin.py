@@ -26,10 +26,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
+from unfold.admin import ModelAdmin
 
 from accounts.admin import ManagedByManagersMixin, is_contractor_staff
 from accounts.models import Organisation
 from core import dates
+from core.admin_widgets import UnfoldWidgetsMixin
 from core.markdown import render_markdown
 from core.pagination import EstimatedCountPaginator
 from core.submit import new_token
@@ -190,7 +192,7 @@ SUMMARY_FIELDS = (
 
 
 @admin.register(Ticket)
-class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
+class TicketAdmin(FSMAdminMixin, ModelAdmin):
     fsm_fields = ["status"]
     fsm_forms = {
         "request_info": RequestInfoForm,
@@ -881,7 +883,7 @@ CHANGE_FIELDSETS = (
 
 
 @admin.register(RulesPage)
-class RulesPageAdmin(ManagedByManagersMixin, admin.ModelAdmin):
+class RulesPageAdmin(ManagedByManagersMixin, ModelAdmin):
     """Managers word the ticketing rules per language; deleting a page brings back the
     built-in summary of the vendor's rules."""
 
@@ -896,7 +898,7 @@ class RulesPageAdmin(ManagedByManagersMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class MacroForm(forms.ModelForm):
+class MacroForm(UnfoldWidgetsMixin, forms.ModelForm):
     class Meta:
         model = Macro
         fields = (
@@ -927,7 +929,7 @@ class MacroForm(forms.ModelForm):
 
 
 @admin.register(Macro)
-class MacroAdmin(ManagedByManagersMixin, admin.ModelAdmin):
+class MacroAdmin(ManagedByManagersMixin, ModelAdmin):
     """Managers write the canned replies; agents see them here and pick them on the
     ticket page."""
 

@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CONTRACTOR_ROLES, CUSTOMER_ROLES, Organisation, User
+from core.admin_widgets import UnfoldWidgetsMixin
 from core.submit import SubmitTokenField, new_token, submit_once
 from moderation.presets import RejectPreset, rejection_reason
 from tickets import kept_uploads, selectors, services
@@ -79,7 +80,7 @@ def assignable_staff():
     )
 
 
-class ServiceForm(forms.ModelForm):
+class ServiceForm(UnfoldWidgetsMixin, forms.ModelForm):
     """A ticket form whose writes are done by services, never by ``save()``.
 
     The admin decides whether a form is valid before it calls ``save_model``, so the
@@ -632,7 +633,7 @@ class TicketChangeForm(ServiceForm):
 # --- transition forms: what a transition needs before it can fire ---------------------
 
 
-class TransitionForm(forms.ModelForm):
+class TransitionForm(UnfoldWidgetsMixin, forms.ModelForm):
     """Input for one transition; the admin passes its cleaned data to the service."""
 
     expected_status = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -736,7 +737,7 @@ class MarkDuplicateForm(TransitionForm):
 # --- bulk actions: what a change of several tickets needs, once for all ---------------
 
 
-class BulkPriorityForm(forms.Form):
+class BulkPriorityForm(UnfoldWidgetsMixin, forms.Form):
     priority = forms.TypedChoiceField(label=_("New priority"), choices=Priority.choices, coerce=int)
     reason = forms.CharField(
         label=_("Reason for the priority change"),
@@ -745,7 +746,7 @@ class BulkPriorityForm(forms.Form):
     )
 
 
-class BulkMergeForm(forms.Form):
+class BulkMergeForm(UnfoldWidgetsMixin, forms.Form):
     original = forms.CharField(
         label=_("Merge into ticket"),
         max_length=32,
@@ -769,7 +770,7 @@ class BulkMergeForm(forms.Form):
         return original
 
 
-class BulkResolveForm(forms.Form):
+class BulkResolveForm(UnfoldWidgetsMixin, forms.Form):
     message = forms.CharField(
         label=_("Solution (optional)"),
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -778,7 +779,7 @@ class BulkResolveForm(forms.Form):
     )
 
 
-class BulkRejectForm(forms.Form):
+class BulkRejectForm(UnfoldWidgetsMixin, forms.Form):
     preset = forms.ChoiceField(
         label=_("Standard reason"), choices=KEEP + RejectPreset.choices, required=False
     )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
+from core.admin_widgets import UnfoldWidgetsMixin
 from tickets import services
 from tickets.admin_forms import _number_placeholder
 from tickets.models import Ticket
@@ -26,7 +27,7 @@ def can_merge(user, ticket: Ticket) -> bool:
     return user.is_contractor and can_proceed(ticket.mark_duplicate, check_conditions=False)
 
 
-class MergeForm(forms.Form):
+class MergeForm(UnfoldWidgetsMixin, forms.Form):
     original = forms.CharField(
         label=gettext_lazy("Merge into ticket"),
         max_length=32,

@@ -5,7 +5,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from unfold.admin import ModelAdmin, TabularInline
 
+from core.admin_widgets import UnfoldWidgetsMixin
 from core.errors import ActionRefused
 from core.staff import is_contractor_staff
 from webhooks import services
@@ -21,7 +23,7 @@ class StaffOnly:
         return is_contractor_staff(request.user)
 
 
-class SubscriptionAddForm(forms.ModelForm):
+class SubscriptionAddForm(UnfoldWidgetsMixin, forms.ModelForm):
     target_url = forms.URLField(
         label=gettext_lazy("target URL"), max_length=500, assume_scheme="https"
     )
@@ -44,7 +46,7 @@ class SubscriptionAddForm(forms.ModelForm):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(StaffOnly, admin.ModelAdmin):
+class SubscriptionAdmin(StaffOnly, ModelAdmin):
     list_display = ["target_url", "owner", "organisation", "is_active", "failure_count",
                     "created_at"]
     list_filter = ["is_active"]
@@ -102,7 +104,7 @@ class SubscriptionAdmin(StaffOnly, admin.ModelAdmin):
         messages.success(request, _("The subscriptions are inactive."))
 
 
-class AttemptInline(admin.TabularInline):
+class AttemptInline(TabularInline):
     model = DeliveryAttempt
     extra = 0
     can_delete = False
@@ -113,7 +115,7 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(StaffOnly, admin.ModelAdmin):
+class DeliveryAdmin(StaffOnly, ModelAdmin):
     list_display = ["id", "event_type", "subscription", "status", "attempts", "last_status_code",
                     "created_at"]
     list_filter = ["status", "event_type"]

@@ -138,7 +138,7 @@ def test_staff_set_up_a_passkey_at_first_login_and_log_in_with_it(
     page.goto(f"{base}/admin/login/?next=/admin/")
     page.locator("#id_username").fill(agent.email)
     page.locator("#id_password").fill(factories.PASSWORD)
-    page.locator("input[type=submit]").click()
+    page.locator("[type=submit]").click()
     page.wait_for_url(re.compile(r".*/accounts/two-factor/setup/\?next=/admin/$"))
     page.get_by_role("button", name="Set up a passkey").click()
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
@@ -148,11 +148,12 @@ def test_staff_set_up_a_passkey_at_first_login_and_log_in_with_it(
     assert WebAuthnCredential.objects.filter(user=agent, confirmed=True).count() == 1
 
     # Next time: the password, then the passkey instead of a code.
+    page.locator("#user-links-toggle").click()  # the user menu holds the log-out
     page.locator("#logout-form button").click()
     page.goto(f"{base}/admin/login/?next=/admin/")
     page.locator("#id_username").fill(agent.email)
     page.locator("#id_password").fill(factories.PASSWORD)
-    page.locator("input[type=submit]").click()
+    page.locator("[type=submit]").click()
     page.wait_for_url(re.compile(r".*/accounts/two-factor/verify/.*"))
     page.get_by_role("button", name="Use a passkey").click()
     page.wait_for_url(f"{base}/admin/")

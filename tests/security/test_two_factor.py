@@ -238,7 +238,7 @@ def test_staff_set_up_and_use_two_factor_login_in_the_browser(
     page.goto(f"{base}/admin/login/?next=/admin/")
     page.locator("#id_username").fill(agent.email)
     page.locator("#id_password").fill(factories.PASSWORD)
-    page.locator("input[type=submit]").click()
+    page.locator("[type=submit]").click()
     page.wait_for_url(re.compile(r".*/accounts/two-factor/setup/\?next=/admin/$"))
     expect(page.locator("svg.segno")).to_be_visible()
     key = page.locator("[data-totp-secret]").inner_text()
@@ -251,6 +251,7 @@ def test_staff_set_up_and_use_two_factor_login_in_the_browser(
     expect(page.locator("#content")).to_be_visible()
 
     # Next time: password, then the app's code (the helper computes it from the device).
+    page.locator("#user-links-toggle").click()  # the user menu holds the log-out
     page.locator("#logout-form button").click()
     admin_login(page, base, agent)
     expect(page.locator("#content")).to_be_visible()

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import ActionRefused
 from sla import services as sla
+from sla.models import RecalculationNote
 from tickets import notify
 from tickets.models import EventKind, Priority, Ticket, TicketType
 from tickets.services._common import history, lock, require_contractor
@@ -56,7 +57,7 @@ def _set_priority(locked: Ticket, actor, *, old: int, reason: str) -> None:
     """The priority moved: history, the deadlines of the new targets, the mail (with the
     reason, which the rules say the customer is told)."""
     history(locked, actor, EventKind.PRIORITY, old=old, new=locked.priority, reason=reason)
-    sla.sla_recalculate(ticket=locked, note="priority changed")
+    sla.sla_recalculate(ticket=locked, note=RecalculationNote.PRIORITY_CHANGED)
     notify.notify_priority_changed(
         ticket=locked, actor=actor, old=old, new=locked.priority, reason=reason
     )
