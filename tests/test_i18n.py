@@ -128,3 +128,27 @@ def test_the_passkey_scripts_speak_russian():
 
     served = Client().get("/accounts/passkeys/jsi18n/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert json.dumps("Проверка пройдена.")[1:-1] in served  # as the catalogue escapes it
+
+
+def test_unfolds_own_words_on_the_staff_side_speak_russian():
+    """django-unfold ships no Russian catalogue: every word of its templates that Django's
+    admin catalogue lacks is named in helpdesk.unfold_messages, and ours translates it."""
+    import re
+
+    import unfold
+    from django.utils import translation
+
+    from helpdesk.unfold_messages import UNFOLD_MESSAGES
+
+    templates = Path(unfold.__file__).parent / "templates"
+    shown = {
+        message
+        for page in templates.rglob("*.html")
+        for message in re.findall(r'{% (?:trans|translate) "([^"]+)" %}', page.read_text())
+    }
+    with translation.override("ru"):
+        english = sorted(m for m in shown if translation.gettext(m) == m)
+        assert not english, f"unfold's words without Russian: {english}"
+        untranslated = [m for m in UNFOLD_MESSAGES if translation.gettext(m) == m]
+        assert not untranslated, untranslated
+        assert translation.gettext("Reset filters") == "Сбросить фильтры"
