@@ -2,8 +2,11 @@
 helpdesk's name, and the triage work first."""
 
 from django.contrib.admin.apps import AdminConfig
-from django.urls import reverse
+from django.http import JsonResponse
+from django.template.loader import render_to_string
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from unfold.sites import UnfoldAdminSite
@@ -62,6 +65,29 @@ class HelpdeskAdminSite(UnfoldAdminSite):
             context["refreshing"] = request.session.get(DASHBOARD_REFRESH_SESSION_KEY, False)
             context["refresh_seconds"] = DASHBOARD_REFRESH_SECONDS
         return super().index(request, context)
+
+    def get_urls(self):
+        return [path("live/", self.admin_view(self.live), name="live"), *super().get_urls()]
+
+    def live(self, request):
+        """What a staff page keeps current while it is open (static/js/admin_live.js
+        polls it every STAFF_LIVE_POLL_SECONDS): the Urgent banner, and with ``?counts=1``
+        the triage dashboard's counts."""
+        from accounts.admin import is_contractor_staff  # registers on this site: not at import
+        from helpdesk.context_processors import urgent_waiting
+
+        if not is_contractor_staff(request.user):
+            return JsonResponse({"detail": _("Contractor staff only.")}, status=403)
+        banner = render_to_string(
+            "admin/includes/urgent_banner.html", {"urgent_waiting": urgent_waiting()}, request
+        )
+        data = {"banner": banner.strip()}
+        if request.GET.get("counts"):
+            counts = triage_counts(request.user)
+            data["counts"] = {queue["name"]: queue["count"] for queue in counts}
+        response = JsonResponse(data)
+        add_never_cache_headers(response)
+        return response
 
     def get_app_list(self, request, app_label=None):
         apps = super().get_app_list(request, app_label)

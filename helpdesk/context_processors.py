@@ -18,4 +18,12 @@ def urgent_banner(request):
     user = getattr(request, "user", None)
     if not (request.path.startswith("/admin/") and user and getattr(user, "is_contractor", False)):
         return {}
-    return {"urgent_waiting": SimpleLazyObject(lambda: list(urgent_not_accepted()[:5]))}
+    return {
+        "urgent_waiting": SimpleLazyObject(urgent_waiting),
+        "live_poll_ms": settings.STAFF_LIVE_POLL_SECONDS * 1000,
+    }
+
+
+def urgent_waiting() -> list:
+    """The banner's tickets (the first five)."""
+    return list(urgent_not_accepted()[:5])

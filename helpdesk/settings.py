@@ -226,6 +226,8 @@ PENDING_UPLOAD_HOURS = env.int("PENDING_UPLOAD_HOURS", default=24)
 # not renewed for PRESENCE_TTL_SECONDS is gone.
 PRESENCE_POLL_SECONDS = env.int("PRESENCE_POLL_SECONDS", default=12)
 PRESENCE_TTL_SECONDS = env.int("PRESENCE_TTL_SECONDS", default=30)
+# Every staff page redraws the Urgent banner (and the dashboard its counts) this often.
+STAFF_LIVE_POLL_SECONDS = env.int("STAFF_LIVE_POLL_SECONDS", default=30)
 # An image with more pixels than this is refused (a decompression bomb); previews are
 # thumbnails re-encoded from images within it.
 ATTACHMENT_IMAGE_MAX_MEGAPIXELS = env.float("ATTACHMENT_IMAGE_MAX_MEGAPIXELS", default=40.0)

@@ -226,3 +226,33 @@ def test_list_shortcuts_select_rows_and_assign_them_but_never_while_typing(
 def ticket_on_row(row) -> Ticket:
     href = row.locator("th a").get_attribute("href")
     return Ticket.objects.get(pk=int(href.split("/ticket/")[1].split("/")[0]))
+
+
+def test_the_urgent_banner_appears_and_goes_by_itself_and_the_counts_follow(
+    django_db_setup, live_server, new_page, settings
+):
+    """An agent keeps the dashboard open: an Urgent incident filed meanwhile shows in the
+    banner and the counts without a reload, and goes when a colleague accepts it."""
+    from playwright.sync_api import expect
+
+    settings.STAFF_LIVE_POLL_SECONDS = 1
+    base = live_server.url
+    agent = factories.AgentFactory(full_name="Ivan Sidorov")
+    colleague = factories.AgentFactory(full_name="Elena Petrova")
+    page = new_page("agent")
+    admin_login(page, base, agent)
+    banner = page.locator("#urgent-banner-slot")
+    expect(page.locator(".triage-urgent_new .count")).to_have_text("0")
+    expect(page.locator(".dashboard-live")).to_be_visible()  # the script keeps them current
+    expect(banner).to_have_text("")
+
+    urgent = factories.TicketFactory(priority=Priority.URGENT, subject="Payments are down")
+    expect(banner.get_by_role("alert")).to_contain_text(urgent.number, timeout=10_000)
+    expect(banner).to_contain_text("Payments are down")
+    expect(page.locator(".triage-urgent_new .count")).to_have_text("1")
+    assert_accessible(page, "the dashboard with the Urgent banner")
+
+    services.ticket_accept(ticket=urgent, actor=colleague)
+    expect(banner.get_by_role("alert")).to_have_count(0, timeout=10_000)
+    expect(page.locator(".triage-urgent_new .count")).to_have_text("0")
+    assert page.url == f"{base}/admin/"  # never reloaded
