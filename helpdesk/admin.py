@@ -36,6 +36,7 @@ class HelpdeskAdminSite(admin.AdminSite):
         if is_contractor_staff(request.user):
             context["triage"] = triage_counts(request.user)
             context["refresh_seconds"] = DASHBOARD_REFRESH_SECONDS
+            context["my_views"] = my_views(request.user)
         return super().index(request, context)
 
     def get_app_list(self, request, app_label=None):
@@ -64,4 +65,14 @@ def triage_counts(user) -> list[dict]:
             "url": f"{changelist}?{urlencode({'queue': name})}",
         }
         for name in DASHBOARD
+    ]
+
+
+def my_views(user) -> list[dict]:
+    """The staff member's own saved views of the ticket list, as links (one query)."""
+    from tickets.selectors import saved_views_of
+
+    changelist = reverse("admin:tickets_ticket_changelist")
+    return [
+        {"name": view.name, "url": f"{changelist}?{view.query}"} for view in saved_views_of(user)
     ]

@@ -36,7 +36,7 @@ from core.submit import new_token
 from moderation import selectors as moderation_selectors
 from sla import services as sla_services
 from sla.display import deadline_text, live_deadline, time_left_text
-from tickets import admin_merge, admin_presence, search, selectors, services
+from tickets import admin_merge, admin_presence, admin_saved_views, search, selectors, services
 from tickets.admin_forms import (
     INTERNAL,
     PUBLIC,
@@ -69,13 +69,23 @@ from tickets.models import (
 
 
 class QueueFilter(admin.SimpleListFilter):
-    """The staff's saved views (queues): one click from the list and the dashboard."""
+    """The staff's saved views: the built-in queues (one click from the list and the
+    dashboard), then each staff member's own (``tickets.admin_saved_views``)."""
 
     title = _("view")
     parameter_name = "queue"
+    template = "admin/tickets/ticket/_view_filter.html"
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        self.request = request
 
     def lookups(self, request, model_admin):
         return selectors.QUEUES
+
+    def choices(self, changelist):
+        built_in = list(super().choices(changelist))
+        return admin_saved_views.saved_view_choices(self.request, changelist, built_in)
 
     def queryset(self, request, queryset):
         if not self.value():
@@ -296,9 +306,16 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
         return queryset.filter(condition), False
 
     def changelist_view(self, request, extra_context=None):
+        if admin_saved_views.is_saved_view_post(request):
+            return admin_saved_views.handle_post(self, request)
         _request_calendar.value = (sla_services.current_calendar(), timezone.now())
         try:
             response = super().changelist_view(request, extra_context)
+            context = getattr(response, "context_data", None) or {}
+            if "cl" in context and "save_view_form" not in context:
+                context["save_view_form"] = admin_saved_views.save_form_for(
+                    request, context["cl"]
+                )
             if hasattr(response, "render"):
                 response.render()  # while this request's calendar is in place
             return response
@@ -641,7 +658,7 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
         ]
 
     def get_changelist(self, request, **kwargs):
-        if getattr(request, "neighbours_only", False):
+        if getattr(request, "filters_only", False):
             return NeighbourList
         return super().get_changelist(request, **kwargs)
 
@@ -654,7 +671,7 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
         listing = copy.copy(request)
         listing.method = "GET"
         listing.GET = filters
-        listing.neighbours_only = True
+        listing.filters_only = True
         try:
             changelist = self.get_changelist_instance(listing)
         except (IncorrectLookupParameters, SuspiciousOperation):
