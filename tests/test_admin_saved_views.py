@@ -1,14 +1,15 @@
-"""Staff members' own saved views of the ticket list."""
+"""Staff members' own saved views of the ticket list, and the bulk "Assign to…"."""
 
 import re
 
 import pytest
 from django.http import QueryDict
 
+from notifications.models import Event, Notification
 from tests import factories
 from tests.helpers import result_list
 from tickets import services
-from tickets.models import Priority, SavedView
+from tickets.models import EventKind, Priority, SavedView, Status, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -229,3 +230,102 @@ def test_the_dashboard_links_to_ones_own_views(client, agent):
     assert "My views" in page
     assert f'<a href="{LIST}?priority__exact=1">Urgent ones</a>' in page
     assert "Not mine" not in page
+
+
+# --- bulk "Assign to…" -----------------------------------------------------------------
+
+
+def bulk(client, action, tickets, **fields):
+    data = {"action": action, "_selected_action": [t.pk for t in tickets], **fields}
+    return client.post(LIST, data, follow=True)
+
+
+def assignments(ticket) -> int:
+    return TicketEvent.objects.filter(ticket=ticket, kind=EventKind.ASSIGNEE).count()
+
+
+def assigned_mails(user) -> int:
+    return Notification.objects.filter(recipient=user, event=Event.ASSIGNED).count()
+
+
+def test_bulk_assign_to_a_colleague_asks_whom_then_reports_each_ticket(
+    client, agent, customer
+):
+    elena = factories.AgentFactory(full_name="Elena Smirnova")
+    factories.AgentFactory(full_name="Away Person", is_active=False)
+    first = factories.TicketFactory(requester=customer)
+    second = factories.TicketFactory(requester=customer)
+    services.ticket_accept(ticket=second, actor=agent)
+    already = factories.TicketFactory(requester=customer)
+    services.ticket_assign(ticket=already, actor=agent, assignee=elena)
+    mails_before = assigned_mails(elena)
+    events_before = {t.pk: assignments(t) for t in (first, second, already)}
+    client.force_login(agent)
+
+    page = bulk(client, "bulk_assign", [first, second, already]).content.decode()
+    assert "Assign to…" in page and "Nobody (unassign)" in page
+    assert "Elena Smirnova (" in page
+    assert "Away Person" not in page  # only active staff
+    assert {t.pk: assignments(t) for t in (first, second, already)} == events_before
+
+    response = bulk(client, "bulk_assign", [first, second, already], apply="1", assignee=elena.pk)
+    said = messages_of(response)
+    assert f"Changed: {first.number}, {second.number}." in said
+    assert f"Not changed: {already.number}: It is assigned to Elena Smirnova already." in said
+    assert set(Ticket.objects.values_list("assignee", flat=True)) == {elena.pk}
+    # One history entry and one mail to Elena per ticket changed, as for a single assign.
+    for ticket in (first, second):
+        assert assignments(ticket) == events_before[ticket.pk] + 1
+        event = TicketEvent.objects.filter(ticket=ticket, kind=EventKind.ASSIGNEE).last()
+        assert (event.actor, event.new_value) == (agent, "Elena Smirnova")
+    assert assignments(already) == events_before[already.pk]
+    assert assigned_mails(elena) == mails_before + 2
+    assert not Notification.objects.filter(recipient=customer, event=Event.ASSIGNED).exists()
+
+
+def test_bulk_assign_to_nobody_unassigns_and_an_empty_choice_changes_nothing(
+    client, agent, customer
+):
+    first = factories.TicketFactory(requester=customer)
+    services.ticket_accept(ticket=first, actor=agent)
+    nobodys = factories.TicketFactory(requester=customer)
+    client.force_login(agent)
+
+    page = bulk(client, "bulk_assign", [first], apply="1", assignee="").content.decode()
+    assert "This field is required." in page
+    first.refresh_from_db()
+    assert first.assignee == agent
+
+    said = messages_of(bulk(client, "bulk_assign", [first, nobodys], apply="1", assignee="nobody"))
+    assert f"Changed: {first.number}." in said
+    assert f"Not changed: {nobodys.number}: Nobody is assigned to it already." in said
+    first.refresh_from_db()
+    assert first.assignee is None
+    assert TicketEvent.objects.filter(ticket=first, kind=EventKind.ASSIGNEE, new_value="").exists()
+
+
+def test_bulk_assign_refuses_a_colleague_deactivated_since_the_form_was_shown(
+    client, agent, customer
+):
+    leaving = factories.AgentFactory(full_name="Leaving Soon")
+    ticket = factories.TicketFactory(requester=customer)
+    client.force_login(agent)
+    assert "Leaving Soon" in bulk(client, "bulk_assign", [ticket]).content.decode()
+    leaving.is_active = False
+    leaving.save(update_fields=["is_active"])
+    page = bulk(client, "bulk_assign", [ticket], apply="1", assignee=leaving.pk)
+    assert "Select a valid choice." in page.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.assignee is None and ticket.status == Status.NEW
+
+
+def test_bulk_assign_to_me_says_which_tickets_were_mine_already(client, agent, customer):
+    mine = factories.TicketFactory(requester=customer)
+    services.ticket_accept(ticket=mine, actor=agent)
+    fresh = factories.TicketFactory(requester=customer)
+    before = assignments(mine)
+    client.force_login(agent)
+    said = messages_of(bulk(client, "bulk_assign_to_me", [mine, fresh]))
+    assert f"Changed: {fresh.number}." in said
+    assert f"Not changed: {mine.number}: It is assigned to {agent.get_full_name()} already." in said
+    assert assignments(mine) == before

@@ -40,6 +40,7 @@ from tickets import admin_merge, admin_presence, admin_saved_views, search, sele
 from tickets.admin_forms import (
     INTERNAL,
     PUBLIC,
+    BulkAssignForm,
     BulkMergeForm,
     BulkPriorityForm,
     BulkRejectForm,
@@ -247,6 +248,7 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
     readonly_fields = SUMMARY_FIELDS
     actions = (
         "bulk_assign_to_me",
+        "bulk_assign",
         "bulk_accept",
         "bulk_change_priority",
         "bulk_resolve",
@@ -394,13 +396,30 @@ class TicketAdmin(FSMAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Assign to me"))
     def bulk_assign_to_me(self, request, queryset):
-        self._bulk(
-            request,
-            queryset,
-            lambda ticket: services.ticket_assign(
-                ticket=ticket, actor=request.user, assignee=request.user
-            ),
-        )
+        self._bulk_assign(request, queryset, request.user)
+
+    @admin.action(description=_("Assign to…"))
+    def bulk_assign(self, request, queryset):
+        form = BulkAssignForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return self._bulk_form(request, queryset, form, "bulk_assign")
+        self._bulk_assign(request, queryset, form.cleaned_data["assignee"])
+        return None
+
+    def _bulk_assign(self, request, queryset, assignee) -> None:
+        """Each ticket through ``ticket_assign``; one already so is reported, not changed."""
+        target = assignee.pk if assignee else None
+
+        def assign(ticket: Ticket) -> None:
+            if ticket.assignee_id == target:
+                raise services.ActionRefused(
+                    _("It is assigned to %(name)s already.") % {"name": assignee.get_full_name()}
+                    if assignee
+                    else _("Nobody is assigned to it already.")
+                )
+            services.ticket_assign(ticket=ticket, actor=request.user, assignee=assignee)
+
+        self._bulk(request, queryset, assign)
 
     @admin.action(description=_("Accept"))
     def bulk_accept(self, request, queryset):
