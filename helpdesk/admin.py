@@ -64,6 +64,7 @@ class HelpdeskAdminSite(UnfoldAdminSite):
             context["triage"] = triage_counts(request.user)
             context["refreshing"] = request.session.get(DASHBOARD_REFRESH_SESSION_KEY, False)
             context["refresh_seconds"] = DASHBOARD_REFRESH_SECONDS
+            context["my_views"] = my_views(request.user)
         return super().index(request, context)
 
     def get_urls(self):
@@ -157,4 +158,14 @@ def triage_counts(user) -> list[dict]:
             "url": f"{changelist}?{urlencode({'queue': name})}",
         }
         for name in DASHBOARD
+    ]
+
+
+def my_views(user) -> list[dict]:
+    """The staff member's own saved views of the ticket list, as links (one query)."""
+    from tickets.selectors import saved_views_of
+
+    changelist = reverse("admin:tickets_ticket_changelist")
+    return [
+        {"name": view.name, "url": f"{changelist}?{view.query}"} for view in saved_views_of(user)
     ]

@@ -1,12 +1,13 @@
 """The staff workspace in a real browser (1280×900, the CSP enforced): the dashboard, the
-ticket list without a horizontal scroll, asking for information with the typed text, and
-a queue worked with a saved view, a bulk action, the keyboard and a macro."""
+ticket list without a horizontal scroll, asking for information with the typed text, a
+queue worked with a saved view, a bulk action, the keyboard and a macro, and a list saved
+as an agent's own view and bulk-assigned from it to a colleague."""
 
 import re
 
 import pytest
 
-from notifications.models import Notification
+from notifications.models import Event, Notification
 from tests import factories
 from tests.axe import assert_accessible
 from tests.browser import admin_login
@@ -256,3 +257,52 @@ def test_the_urgent_banner_appears_and_goes_by_itself_and_the_counts_follow(
     expect(banner.get_by_role("alert")).to_have_count(0, timeout=10_000)
     expect(page.locator(".triage-urgent_new .count")).to_have_text("0")
     assert page.url == f"{base}/admin/"  # never reloaded
+def test_an_agent_saves_a_filtered_list_as_a_view_and_assigns_from_it_to_a_colleague(
+    django_db_setup, live_server, new_page
+):
+    from playwright.sync_api import expect
+
+    base = live_server.url
+    agent = factories.AgentFactory(full_name="Ivan Sidorov")
+    elena = factories.AgentFactory(full_name="Elena Smirnova")
+    urgent = [factories.TicketFactory(priority=Priority.URGENT) for _ in range(2)]
+    for _ in range(3):
+        factories.TicketFactory(priority=Priority.NORMAL)
+
+    page = new_page("agent")
+    admin_login(page, base, agent)
+    page.goto(f"{base}/admin/tickets/ticket/")
+    rows = page.locator("#result_list tbody tr")
+    expect(rows).to_have_count(5)
+    expect(page.get_by_label("Save this view as")).to_have_count(0)  # nothing to save yet
+    page.locator('details[data-filter-title="priority"]').get_by_role("link", name="Urgent").click()
+    expect(rows).to_have_count(2)
+
+    page.get_by_label("Save this view as").fill("Urgent ones")
+    page.get_by_role("button", name="Save this view").click()
+    expect(page.locator(".messagelist")).to_contain_text(
+        "Saved this list as your view “Urgent ones”."
+    )
+    views = page.locator('details[data-filter-title="view"]')
+    expect(views.locator("li.saved-view.selected")).to_contain_text("Urgent ones")
+    assert_accessible(page)
+
+    page.goto(f"{base}/admin/tickets/ticket/")
+    expect(rows).to_have_count(5)
+    views.get_by_role("link", name="Urgent ones").click()
+    expect(rows).to_have_count(2)
+    expect(views.locator("li.saved-view.selected")).to_contain_text("Urgent ones")
+
+    page.locator("#action-toggle").check()
+    page.locator("select[name=action]").select_option("bulk_assign")
+    page.locator("button[name=index]").click()
+    page.get_by_label("Assign to").select_option(label="Elena Smirnova (Contractor agent)")
+    assert_accessible(page)
+    page.get_by_role("button", name="Assign to…").click()
+    numbers = ", ".join(sorted(t.number for t in urgent))
+    expect(page.locator(".messagelist")).to_contain_text(f"Changed: {numbers}.")
+    assert set(Ticket.objects.filter(assignee=elena).values_list("pk", flat=True)) == {
+        t.pk for t in urgent
+    }
+    assigned = Notification.objects.filter(recipient=elena, event=Event.ASSIGNED)
+    assert sorted(assigned.values_list("ticket", flat=True)) == sorted(t.pk for t in urgent)

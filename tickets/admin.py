@@ -24,6 +24,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
 from unfold.admin import ModelAdmin
@@ -38,10 +39,11 @@ from core.submit import new_token
 from moderation import selectors as moderation_selectors
 from sla import services as sla_services
 from sla.display import deadline_text, live_deadline, time_left_text
-from tickets import admin_merge, admin_presence, search, selectors, services
+from tickets import admin_merge, admin_presence, admin_saved_views, search, selectors, services
 from tickets.admin_forms import (
     INTERNAL,
     PUBLIC,
+    BulkAssignForm,
     BulkMergeForm,
     BulkPriorityForm,
     BulkRejectForm,
@@ -69,15 +71,34 @@ from tickets.models import (
     live_deadline_expression,
 )
 
+# The heading of Django's filter template (admin/filter.html), which the view filter's own
+# template repeats: a variable, so that Django's catalogue, not ours, translates it.
+DJANGO_FILTER_HEADING = " By %(filter_title)s "
+
 
 class QueueFilter(admin.SimpleListFilter):
-    """The staff's saved views (queues): one click from the list and the dashboard."""
+    """The staff's saved views: the built-in queues (one click from the list and the
+    dashboard), then each staff member's own (``tickets.admin_saved_views``)."""
 
     title = _("view")
     parameter_name = "queue"
+    template = "admin/tickets/ticket/_view_filter.html"
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        self.request = request
 
     def lookups(self, request, model_admin):
         return selectors.QUEUES
+
+    @property
+    def summary(self) -> str:
+        """The filter's heading as Django words it (in Django's own catalogue)."""
+        return gettext(DJANGO_FILTER_HEADING) % {"filter_title": self.title}
+
+    def choices(self, changelist):
+        built_in = list(super().choices(changelist))
+        return admin_saved_views.saved_view_choices(self.request, changelist, built_in)
 
     def queryset(self, request, queryset):
         if not self.value():
@@ -239,6 +260,7 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
     readonly_fields = SUMMARY_FIELDS
     actions = (
         "bulk_assign_to_me",
+        "bulk_assign",
         "bulk_accept",
         "bulk_change_priority",
         "bulk_resolve",
@@ -298,9 +320,16 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
         return queryset.filter(condition), False
 
     def changelist_view(self, request, extra_context=None):
+        if admin_saved_views.is_saved_view_post(request):
+            return admin_saved_views.handle_post(self, request)
         _request_calendar.value = (sla_services.current_calendar(), timezone.now())
         try:
             response = super().changelist_view(request, extra_context)
+            context = getattr(response, "context_data", None) or {}
+            if "cl" in context and "save_view_form" not in context:
+                context["save_view_form"] = admin_saved_views.save_form_for(
+                    request, context["cl"]
+                )
             if hasattr(response, "render"):
                 response.render()  # while this request's calendar is in place
             return response
@@ -379,13 +408,30 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
 
     @admin.action(description=_("Assign to me"))
     def bulk_assign_to_me(self, request, queryset):
-        self._bulk(
-            request,
-            queryset,
-            lambda ticket: services.ticket_assign(
-                ticket=ticket, actor=request.user, assignee=request.user
-            ),
-        )
+        self._bulk_assign(request, queryset, request.user)
+
+    @admin.action(description=_("Assign to…"))
+    def bulk_assign(self, request, queryset):
+        form = BulkAssignForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return self._bulk_form(request, queryset, form, "bulk_assign")
+        self._bulk_assign(request, queryset, form.cleaned_data["assignee"])
+        return None
+
+    def _bulk_assign(self, request, queryset, assignee) -> None:
+        """Each ticket through ``ticket_assign``; one already so is reported, not changed."""
+        target = assignee.pk if assignee else None
+
+        def assign(ticket: Ticket) -> None:
+            if ticket.assignee_id == target:
+                raise services.ActionRefused(
+                    _("It is assigned to %(name)s already.") % {"name": assignee.get_full_name()}
+                    if assignee
+                    else _("Nobody is assigned to it already.")
+                )
+            services.ticket_assign(ticket=ticket, actor=request.user, assignee=assignee)
+
+        self._bulk(request, queryset, assign)
 
     @admin.action(description=_("Accept"))
     def bulk_accept(self, request, queryset):
@@ -643,7 +689,7 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
         ]
 
     def get_changelist(self, request, **kwargs):
-        if getattr(request, "neighbours_only", False):
+        if getattr(request, "filters_only", False):
             return NeighbourList
         return super().get_changelist(request, **kwargs)
 
@@ -656,7 +702,7 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
         listing = copy.copy(request)
         listing.method = "GET"
         listing.GET = filters
-        listing.neighbours_only = True
+        listing.filters_only = True
         try:
             changelist = self.get_changelist_instance(listing)
         except (IncorrectLookupParameters, SuspiciousOperation):

@@ -746,6 +746,33 @@ class BulkPriorityForm(UnfoldWidgetsMixin, forms.Form):
     )
 
 
+NOBODY = "nobody"
+
+
+class BulkAssignForm(UnfoldWidgetsMixin, forms.Form):
+    """Whom the selected tickets go to: an active agent or manager, or nobody. A choice
+    is required, so that an empty form never unassigns every ticket."""
+
+    assignee = forms.ChoiceField(
+        label=_("Assign to"),
+        help_text=_("Each new assignee is told by mail, as when one ticket is assigned."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label = StaffChoiceField(queryset=User.objects.none()).label_from_instance
+        self.staff = {str(user.pk): user for user in assignable_staff()}
+        self.fields["assignee"].choices = [
+            *KEEP,
+            (NOBODY, _("Nobody (unassign)")),
+            *((pk, label(user)) for pk, user in self.staff.items()),
+        ]
+
+    def clean_assignee(self) -> User | None:
+        value = self.cleaned_data["assignee"]
+        return None if value == NOBODY else self.staff[value]
+
+
 class BulkMergeForm(UnfoldWidgetsMixin, forms.Form):
     original = forms.CharField(
         label=_("Merge into ticket"),

@@ -10,6 +10,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -721,3 +722,38 @@ class Macro(models.Model):
 
     def body_for(self, language: str) -> str:
         return self.body_ru if language == "ru" else self.body_en
+
+
+class SavedView(models.Model):
+    """A staff member's own view of the ticket list: its filters, search and order (the
+    list's query string, only the parameters the list accepts), under a name of theirs.
+    The list's "view" filter offers each to its owner only."""
+
+    NAME_MAX_LENGTH = 80
+    QUERY_MAX_LENGTH = 2000
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="saved_views",
+    )
+    name = models.CharField(_("name"), max_length=NAME_MAX_LENGTH)
+    query = models.CharField(_("query string"), max_length=QUERY_MAX_LENGTH)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [
+            # One view of a name per person, whatever its letter case: saving it again
+            # replaces it.
+            models.UniqueConstraint(
+                "owner", Lower("name"), name="saved_view_one_name_per_owner"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

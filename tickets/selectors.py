@@ -18,6 +18,7 @@ from tickets.models import (
     Comment,
     LiveClock,
     Priority,
+    SavedView,
     Status,
     Ticket,
     TicketEvent,
@@ -76,6 +77,11 @@ def links_of(user: User, ticket: Ticket) -> list[dict]:
                 {"link": link, "label": INVERSE_LINK_LABELS[link.kind], "other": link.source}
             )
     return outgoing + incoming
+
+
+def saved_views_of(user: User) -> QuerySet[SavedView]:
+    """A staff member's own views of the ticket list; nobody sees another's."""
+    return SavedView.objects.filter(owner=user).only("name", "query")
 
 
 def history_of(ticket: Ticket) -> QuerySet[TicketEvent]:

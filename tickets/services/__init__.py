@@ -21,6 +21,7 @@ from tickets.services.links import ticket_link, ticket_unlink
 from tickets.services.macros import MacroOutcome, macro_apply
 from tickets.services.merge import merge_refusal, ticket_merge
 from tickets.services.satisfaction import ticket_rate
+from tickets.services.saved_views import saved_view_delete, saved_view_query, saved_view_save
 from tickets.services.transitions import (
     TRANSITION_SERVICES,
     available_transitions,
@@ -45,6 +46,9 @@ __all__ = [
     "comment_add",
     "effective_priority",
     "merge_refusal",
+    "saved_view_delete",
+    "saved_view_query",
+    "saved_view_save",
     "seen_state",
     "macro_apply",
     "ticket_accept",
