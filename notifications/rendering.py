@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
@@ -211,8 +212,12 @@ def rating_links(notification: Notification) -> list[tuple[int, str]]:
 
 
 def _comment(notification: Notification, comment_id: int):
+    # Where it is now: a merge may have moved it from this ticket to the original.
+    ticket_id = notification.ticket_id
+    comments = notification.ticket.comments.model.objects
     comment = (
-        notification.ticket.comments.select_related("author")
+        comments.filter(Q(ticket_id=ticket_id) | Q(merged_from_id=ticket_id))
+        .select_related("author")
         .prefetch_related("attachments")
         .get(pk=comment_id)
     )

@@ -43,7 +43,7 @@ def test_the_dashboard_counts_come_with_the_banner_when_asked(client, agent, cus
 def test_every_staff_page_carries_the_banner_slot_and_its_script(client, agent):
     client.force_login(agent)
     page = client.get(reverse("admin:tickets_ticket_changelist")).content.decode()
-    assert 'id="urgent-banner-slot"' in page and f'data-live-url="{LIVE}"' in page
+    assert 'id="staff-live-slot"' in page and f'data-live-url="{LIVE}"' in page
     assert "js/admin_live.js" in page
 
 

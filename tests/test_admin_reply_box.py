@@ -317,3 +317,30 @@ def test_the_ticket_page_makes_as_many_queries_for_six_macros_as_for_one(
     with django_assert_num_queries(len(one.captured_queries)):
         page = client.get(url).content.decode()
     assert page.count("Hello Employee") == 6
+
+
+def test_use_macro_without_a_script_keeps_the_chosen_files_for_the_send(
+    client, agent, accepted, greeting, screenshot_bytes
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(agent)
+    response = post(
+        client,
+        accepted,
+        reply="See the screenshot.",
+        macro=greeting.pk,
+        use_macro="1",
+        reply_files=SimpleUploadedFile("fix.png", screenshot_bytes, "image/png"),
+    )
+    page = response.content.decode()
+    assert "Kept for your reply or note" in page and "fix.png" in page
+    kept = re.search(r'name="reply_pending" value="(\d+)"', page).group(1)
+    assert not accepted.attachments.exists()  # nothing was sent yet
+
+    sent = post(client, accepted, reply="See the screenshot.", reply_pending=kept,
+                seen=re.search(r'name="seen" value="([^"]*)"', page).group(1),
+                submit_token=re.search(r'name="submit_token" value="([^"]*)"', page).group(1),
+                _continue="1")
+    assert sent.status_code == 302
+    assert list(accepted.attachments.values_list("original_name", flat=True)) == ["fix.png"]

@@ -57,7 +57,7 @@ def test_a_merge_moves_the_conversation_and_closes_the_duplicate_linked(
     for ticket in (duplicate, original):
         merge = ticket.events.get(kind=EventKind.MERGE)
         assert event_text(merge) == f"Merged {duplicate.number} into {original.number}"
-        assert merge.reason == "Comments moved: 2, files moved: 0"
+        assert merge.reason == ""  # customers read the history: no count of internal notes
     assert duplicate.events.filter(
         kind=EventKind.STATUS, new_value=Status.CLOSED, reason=f"Merged into {original.number}"
     ).exists()
@@ -226,3 +226,33 @@ def test_two_merges_of_one_pair_in_opposite_directions_do_not_deadlock(customer,
         thread.join(20)
     # The loser sees the winner's result: its original was merged away into its duplicate.
     assert sorted(outcomes) == ["chain", "merged"]
+
+
+def test_a_comment_mail_still_queued_for_the_duplicate_is_sent_after_the_merge(pair, agent):
+    """The comment moved to the original; the mail written before the merge still finds
+    it (a digest holding it is not lost either)."""
+    duplicate, original = pair
+    Notification.objects.all().delete()
+    services.comment_add(ticket=duplicate, author=agent, body="Try the 4.2 patch.")
+    queued = Notification.objects.filter(event=Event.COMMENT, ticket=duplicate).first()
+    assert queued is not None
+
+    services.ticket_merge(ticket=duplicate, actor=agent, original=original)
+
+    mail = render_notification(queued)
+    assert "Try the 4.2 patch." in mail.text
+
+
+def test_the_seen_token_notices_comments_a_merge_brought_in(pair, agent, customer):
+    duplicate, original = pair
+    services.comment_add(ticket=original, author=customer, body="Still blank.")
+    services.comment_add(ticket=duplicate, author=duplicate.requester, body="Older words.")
+    original.refresh_from_db()
+    seen = services.seen_state(original)
+
+    services.ticket_merge(ticket=duplicate, actor=agent, original=original)
+
+    original.refresh_from_db()
+    assert services.seen_state(original) != seen  # the page that showed the old one is stale
+    changes = services.changes_since(original, seen)
+    assert [c.body for c in changes.comments] == ["Older words."]

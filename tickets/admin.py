@@ -39,7 +39,15 @@ from core.submit import new_token
 from moderation import selectors as moderation_selectors
 from sla import services as sla_services
 from sla.display import deadline_text, live_deadline, time_left_text
-from tickets import admin_merge, admin_presence, admin_saved_views, search, selectors, services
+from tickets import (
+    admin_merge,
+    admin_presence,
+    admin_saved_views,
+    kept_uploads,
+    search,
+    selectors,
+    services,
+)
 from tickets.admin_forms import (
     INTERNAL,
     PUBLIC,
@@ -642,6 +650,13 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
             "reply_kind": kind,
             "macro": macro.pk if macro else None,
             "expected_status": post.get("expected_status", ""),
+            # Files kept from an earlier try, and those chosen now, stay with the box (a
+            # browser never sends chosen files twice).
+            "kept": kept_uploads.keep(
+                user=request.user,
+                files=request.FILES.getlist("reply_files"),
+                already=kept_uploads.taken(user=request.user, post=post, prefix="reply"),
+            ),
         }
         return super().changeform_view(preview, object_id, form_url, extra_context)
 

@@ -335,7 +335,9 @@ class TicketChangeForm(ServiceForm):
         )
         self.warnings: list[str] = []
         if self.preview and not self.is_bound:
-            self.initial.update(self.preview)
+            preview = dict(self.preview)
+            self.kept["reply"] = preview.pop("kept", [])
+            self.initial.update(preview)
 
     def _link_choices(self) -> list[tuple[int, str]]:
         if self.actor is None or self.instance.pk is None:

@@ -351,7 +351,8 @@ def notify_low_rating(*, rating, actor: User | None) -> None:
     assignee) and the managers, at once, with the comment."""
     ticket = rating.ticket
     agent = rating.agent or ticket.assignee
-    people = [person(agent, Audience.CONTRACTOR)] if agent and agent.is_contractor else []
+    present = agent is not None and agent.is_active and agent.is_contractor
+    people = [person(agent, Audience.CONTRACTOR)] if present else []
     managers = [m for m in _staff()[1] if m.email not in {p.email for p in people}]
     recipients = [replace(r, essential=True) for r in people + managers]
     outbox_write(

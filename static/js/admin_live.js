@@ -32,7 +32,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    var slot = document.getElementById("urgent-banner-slot");
+    var slot = document.getElementById("staff-live-slot");
     if (!slot || !slot.dataset.liveUrl) { return; }
     slot.dataset.shown = slot.innerHTML.trim();
     var withCounts = !!document.querySelector(".triage-counts");

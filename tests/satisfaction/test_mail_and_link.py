@@ -182,3 +182,13 @@ def test_a_good_rating_alerts_nobody(asked, customer):
     services.ticket_rate(ticket=asked.ticket, actor=customer, score=3)
     assert not Notification.objects.filter(event="satisfaction_low").exists()
     outbox.outbox.clear()
+
+
+def test_a_low_rating_skips_an_agent_who_has_left(asked, customer, agent, manager):
+    agent.is_active = False
+    agent.save(update_fields=["is_active"])
+    services.ticket_rate(ticket=asked.ticket, actor=customer, score=1, comment="Nobody came")
+    alerted = set(
+        Notification.objects.filter(event="satisfaction_low").values_list("to_email", flat=True)
+    )
+    assert alerted == {manager.email}

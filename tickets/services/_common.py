@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
@@ -11,10 +12,14 @@ from tickets.models import Attachment, Comment, EventKind, Ticket, TicketEvent
 
 def seen_state(ticket: Ticket) -> str:
     """What a staff page was built from, in one token: the status, the assignee, the
-    priority and the newest comment. A page sends it back (``check_unchanged``'s
-    ``seen``); any of them moved since means someone else changed the ticket."""
-    last = ticket.comments.order_by("-pk").values_list("pk", flat=True).first() or 0
-    return f"{ticket.status}.{ticket.assignee_id or 0}.{ticket.priority}.{last}"
+    priority, the newest comment and how many there are (a merge brings in older ones).
+    A page sends it back (``check_unchanged``'s ``seen``); any of them moved since means
+    someone else changed the ticket."""
+    comments = ticket.comments.aggregate(last=Max("pk"), count=Count("pk"))
+    return (
+        f"{ticket.status}.{ticket.assignee_id or 0}.{ticket.priority}."
+        f"{comments['last'] or 0}.{comments['count']}"
+    )
 
 
 @dataclass(frozen=True)
@@ -40,16 +45,16 @@ def changes_since(ticket: Ticket, seen: str) -> Changes:
     """The changes made since the page that carried ``seen`` was shown (staff see every
     comment, internal notes too)."""
     try:
-        status, assignee, priority, last = seen.split(".")
+        status, assignee, priority, last, count = seen.split(".")
         assignee_id, old_priority, last_id = int(assignee) or None, int(priority), int(last)
+        old_count = int(count)
     except ValueError:
         return Changes()
-    comments = (
-        ticket.comments.filter(pk__gt=last_id)
-        .select_related("author")
-        .prefetch_related("attachments")
-        .order_by("pk")
-    )
+    shown = ticket.comments.select_related("author").prefetch_related("attachments")
+    comments = list(shown.filter(pk__gt=last_id).order_by("pk"))
+    if not comments and shown.count() != old_count:
+        # Nothing newer, yet more of them: a merge moved a duplicate's comments in.
+        comments = list(shown.filter(merged_from__isnull=False).order_by("pk"))
     return Changes(
         old_status=status if status != ticket.status else "",
         assignee_changed=assignee_id != ticket.assignee_id,

@@ -128,14 +128,9 @@ def ticket_merge(
         into.watchers.add(*watchers)
         Ticket.objects.filter(pk=into.pk).update(updated_at=now)
 
-        moved = _("Comments moved: %(comments)s, files moved: %(files)s") % {
-            "comments": comments,
-            "files": files,
-        }
+        # No counts in the history: customers read it, and internal notes move too.
         for side in (duplicate, into):
-            history(
-                side, actor, EventKind.MERGE, old=duplicate.number, new=into.number, reason=moved
-            )
+            history(side, actor, EventKind.MERGE, old=duplicate.number, new=into.number)
         notify.notify_merged(
             duplicate=duplicate, original=into, actor=actor, old=old, comments=comments, files=files
         )

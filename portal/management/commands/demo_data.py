@@ -811,9 +811,12 @@ def _satisfaction_ratings(clock: DemoClock, p) -> None:
         "ticket__requester"
     ).order_by("asked_at")
     current = [ask for ask in asks if rules.rated_resolution(ask.ticket) == ask.resolved_at]
+    moment = None
     for (score, comment), ask in zip(RATINGS, current, strict=False):
         later = ask.asked_at + datetime.timedelta(hours=1 if score >= 4 else 20)
-        clock.go(min(later, clock.real_now - datetime.timedelta(minutes=5)))
+        # Forward only: the clock of the history never runs back.
+        moment = max(filter(None, (moment, later)))
+        clock.go(min(moment, clock.real_now - datetime.timedelta(minutes=5)))
         services.ticket_rate(
             ticket=ask.ticket, actor=ask.ticket.requester, score=score, comment=comment,
             via=RatingVia.MAIL if score % 2 else RatingVia.PORTAL, rating=ask,
