@@ -157,7 +157,10 @@ WRK_SCRIPT = r"""
 -- Cycles through the paths of a file; with a body file the requests are form POSTs and
 -- every "@TOKEN@" in the body becomes a fresh random submit token.
 local threads = {}
-function setup(thread) table.insert(threads, thread) end
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("id", #threads)  -- each thread its own random tokens (os.time() is shared)
+end
 function init(args)
   paths = {}
   for line in io.lines(args[1]) do if #line > 0 then table.insert(paths, line) end end
