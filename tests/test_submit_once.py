@@ -4,6 +4,8 @@ Idempotency-Key: each keeps to its own kind, and one purge forgets both."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from core.models import SubmitToken
@@ -88,3 +90,32 @@ def test_a_form_token_past_its_day_does_the_work_again_before_the_purge_came(
     assert again.status_code == 302 and again["Location"] != first["Location"]
     assert Ticket.objects.count() == 2
     assert SubmitToken.objects.count() == 1  # the old row made way for the new one
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="schema changes inside the test's transaction"
+)
+def test_the_upgrade_moves_the_kept_api_keys_into_the_one_table(customer):
+    executor = MigrationExecutor(connection)
+    before = [("core", "0002_submittoken"), ("api", "0001_initial")]
+    after = executor.loader.graph.leaf_nodes()
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    old.get_model("api", "IdempotentRequest").objects.create(
+        user_id=customer.pk, key=SAME, fingerprint="f" * 64, status_code=201,
+        body={"number": "HD-2026-00001"}, headers={"Location": "/api/v1/tickets/HD-2026-00001/"},
+    )
+    old.get_model("core", "SubmitToken").objects.create(
+        user_id=customer.pk, key=SAME, result_url="/tickets/HD-2026-00002/"
+    )
+
+    with connection.cursor() as cursor:  # the rows' foreign keys checked before the ALTERs
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+
+    api = SubmitToken.objects.get(kind=SubmitToken.Kind.API)
+    assert (api.key, api.status_code, api.body["number"]) == (SAME, 201, "HD-2026-00001")
+    assert api.headers == {"Location": "/api/v1/tickets/HD-2026-00001/"}
+    form = SubmitToken.objects.get(kind=SubmitToken.Kind.FORM)
+    assert (form.key, form.result_url) == (SAME, "/tickets/HD-2026-00002/")
