@@ -1,28 +1,28 @@
 """``Idempotency-Key`` on POST: a retried request gets the first answer, and nothing is
-done twice. The key, its caller, a fingerprint of the request and the answer are kept in
-the database for ``API_IDEMPOTENCY_HOURS`` (24); the same key with another request is a 422.
+done twice. It is the forms' submit-once mechanism (``core.submit.once``, rows of
+``core.models.SubmitToken`` of kind ``api``): the key, its caller, a fingerprint of the
+request and the answer are kept for ``API_IDEMPOTENCY_HOURS`` (24). What is the API's own
+lives here: the fingerprint, the replayed answer and its headers, the 422 for the same key
+with another request and the 409 for one still in flight.
 
 The key's row is written in the same transaction as the change, so two requests with
 the same key at the same moment are serialised by its unique constraint: the second
 waits for the first and then replays its answer.
 """
 
-import datetime
 import functools
 import hashlib
 import json
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from api.errors import IdempotencyKeyInFlight, IdempotencyKeyReused
-from api.models import IdempotentRequest
+from core.models import SubmitToken
+from core.submit import once
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -52,14 +52,7 @@ def fingerprint(request) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()
 
 
-class _NotKept(Exception):
-    """An answer that is not a success: the key is not used up."""
-
-    def __init__(self, response):
-        self.response = response
-
-
-def _replay(record: IdempotentRequest, digest: str) -> Response:
+def _replay(record: SubmitToken, digest: str) -> Response:
     if record.fingerprint != digest:
         raise IdempotencyKeyReused()
     if record.status_code is None:
@@ -81,6 +74,17 @@ def _key(request) -> str | None:
     return key
 
 
+def _answer_kept(response) -> dict | None:
+    """A success is kept to be replayed; anything else leaves the key free."""
+    if not 200 <= response.status_code < 300:
+        return None
+    return {
+        "status_code": response.status_code,
+        "body": json.loads(JSONRenderer().render(response.data) or b"null"),
+        "headers": {h: response[h] for h in KEPT_HEADERS if response.has_header(h)},
+    }
+
+
 def idempotent(handler):
     """Decorate a view's ``post``: with an Idempotency-Key, the first successful answer
     is kept and replayed; failures (4xx) leave nothing done and the key free."""
@@ -91,38 +95,15 @@ def idempotent(handler):
         if key is None or not request.user.is_authenticated:
             return handler(view, request, *args, **kwargs)
         digest = fingerprint(request)
-        cutoff = timezone.now() - datetime.timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
-        mine = IdempotentRequest.objects.filter(user=request.user, key=key)
-        mine.filter(created_at__lt=cutoff).delete()
-        record = mine.first()
-        if record is not None:
-            return _replay(record, digest)
-        try:
-            with transaction.atomic():
-                try:
-                    with transaction.atomic():
-                        record = IdempotentRequest.objects.create(
-                            user=request.user, key=key, fingerprint=digest
-                        )
-                except IntegrityError:
-                    # The same key just committed by a parallel request: its answer.
-                    return _replay(mine.get(), digest)
-                response = handler(view, request, *args, **kwargs)
-                if not 200 <= response.status_code < 300:
-                    raise _NotKept(response)
-                record.status_code = response.status_code
-                record.body = json.loads(JSONRenderer().render(response.data) or b"null")
-                record.headers = {h: response[h] for h in KEPT_HEADERS if response.has_header(h)}
-                record.save(update_fields=["status_code", "body", "headers"])
-        except _NotKept as not_kept:
-            return not_kept.response
+        response, _first = once(
+            user=request.user,
+            kind=SubmitToken.Kind.API,
+            key=key,
+            fingerprint=digest,
+            action=lambda: handler(view, request, *args, **kwargs),
+            record=_answer_kept,
+            replay=lambda earlier: _replay(earlier, digest),
+        )
         return response
 
     return wrapper
-
-
-def forget_old_keys() -> int:
-    """Periodic: drop the keys past their lifetime."""
-    cutoff = timezone.now() - datetime.timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
-    deleted, _rows = IdempotentRequest.objects.filter(created_at__lt=cutoff).delete()
-    return deleted

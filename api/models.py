@@ -1,4 +1,5 @@
-"""Personal API tokens and the stored answers of idempotent POSTs."""
+"""Personal API tokens. (The answers of idempotent POSTs are ``core.models.SubmitToken``
+rows: one submit-once mechanism with the forms.)"""
 
 from django.conf import settings
 from django.db import models
@@ -51,23 +52,3 @@ class ApiToken(models.Model):
     @property
     def may_write(self) -> bool:
         return self.scope == TokenScope.READ_WRITE
-
-
-class IdempotentRequest(models.Model):
-    """The first answer to a POST with an ``Idempotency-Key``, replayed to its retries."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField(null=True)
-    body = models.JSONField(null=True)
-    headers = models.JSONField(default=dict)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="api_idempotency_key_per_user")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} {self.key}"

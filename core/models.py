@@ -1,7 +1,7 @@
 """What operations read: heartbeats of the moving parts, and leases that keep a periodic
 job to one runner. Rows of the database, not of Redis: they must hold while Redis is down
 and work through a transaction-pooling PgBouncer (no session-level locks). And the
-one-time submit tokens every form that writes carries."""
+one-time submit tokens of the write forms and the API's idempotency keys."""
 
 from django.conf import settings
 from django.db import models
@@ -41,14 +41,32 @@ class Lease(models.Model):
 
 
 class SubmitToken(models.Model):
-    """A form's one-time token: the first post with it does the work and records where
-    its result is; a second post (a double click, a resend) is shown that result. Every
-    way in uses it (the portal's forms, the staff admin's ticket page), so it lives here;
-    the table keeps the portal's name, where it started."""
+    """One submit, done once: the first request with a key does the work and records its
+    result here; a repeat (a double click, a resend, a client's retry) is given that
+    result. ``core.submit`` is the one engine; two ways in use it, told apart by ``kind``
+    so that a key chosen by an API client never meets a form's token of the same person:
 
-    key = models.CharField(max_length=64)
+    - ``form``: a one-time token every write form carries (the portal's forms, the staff
+      admin's ticket page); the result is ``result_url``, where the person is sent.
+    - ``api``: the REST API's ``Idempotency-Key`` (``api.idempotency``); the result is the
+      first answer (``status_code``, ``body``, the ``headers`` worth replaying) and the
+      request's ``fingerprint``, so that the same key with another request is refused.
+
+    Each kind is kept its own time (``core.submit.kept``). The table keeps the portal's
+    name, where it started."""
+
+    class Kind(models.TextChoices):
+        FORM = "form", _("Form")
+        API = "api", _("API request")
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.FORM)
+    key = models.CharField(max_length=255)
     result_url = models.CharField(max_length=300, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    body = models.JSONField(null=True, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
@@ -56,8 +74,8 @@ class SubmitToken(models.Model):
         verbose_name = _("submit token")
         verbose_name_plural = _("submit tokens")
         constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="one_submit_per_token")
+            models.UniqueConstraint(fields=["user", "kind", "key"], name="one_submit_per_key")
         ]
 
     def __str__(self) -> str:
-        return self.key
+        return f"{self.kind}:{self.key}"

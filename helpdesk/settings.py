@@ -311,7 +311,12 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "tickets.tasks.sla_sweep", "schedule": 60.0},
     "auto-close": {"task": "tickets.tasks.auto_close_sweep", "schedule": 15 * 60.0},
-    "submit-tokens": {"task": "portal.tasks.forget_submit_tokens", "schedule": 3600.0},
+    # The forms' submit tokens and the API's idempotency keys, each past its lifetime.
+    "submit-tokens": {
+        "task": "core.tasks.forget_submit_tokens",
+        "schedule": 3600.0,
+        "options": {"expires": 3500},
+    },
     "pending-uploads": {"task": "portal.tasks.forget_pending_uploads", "schedule": 3600.0},
 }
 
@@ -544,9 +549,8 @@ CELERY_TASK_ROUTES = {
     "accounts.tasks.report_mail_failures": {"queue": MAIL_CELERY_QUEUE},
     "tickets.tasks.sla_sweep": {"queue": CELERY_SWEEPS_QUEUE},
     "tickets.tasks.auto_close_sweep": {"queue": CELERY_SWEEPS_QUEUE},
-    "portal.tasks.forget_submit_tokens": {"queue": CELERY_SWEEPS_QUEUE},
+    "core.tasks.forget_submit_tokens": {"queue": CELERY_SWEEPS_QUEUE},
     "portal.tasks.forget_pending_uploads": {"queue": CELERY_SWEEPS_QUEUE},
-    "api.tasks.forget_idempotency_keys": {"queue": CELERY_SWEEPS_QUEUE},
     "tickets.tasks.sla_recalculations_run": {"queue": CELERY_HEAVY_QUEUE},
     "billing.tasks.*": {"queue": CELERY_HEAVY_QUEUE},
 }
@@ -621,7 +625,8 @@ API_THROTTLE_RATES = {
     "caller": env.str("API_RATE_PER_TOKEN", default="120/min"),
     "address": env.str("API_RATE_PER_IP", default="300/min"),
 }
-# How long an Idempotency-Key and its first answer are kept.
+# How long an Idempotency-Key and its first answer are kept (core.submit; a form's
+# one-time token is kept a day).
 API_IDEMPOTENCY_HOURS = env.int("API_IDEMPOTENCY_HOURS", default=24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Helpdesk API",
@@ -649,10 +654,5 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_problems",
     ],
-}
-CELERY_BEAT_SCHEDULE["api-idempotency-keys"] = {
-    "task": "api.tasks.forget_idempotency_keys",
-    "schedule": 3600.0,
-    "options": {"expires": 3500},
 }
 # --- end REST API ---
