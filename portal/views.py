@@ -263,7 +263,7 @@ def _rating_context(user, ticket, form=None) -> dict:
     if ticket.status not in ticket_rules.RATED_STATUSES:
         return {"rating": None, "rating_form": None}
     rating = ticket_rules.current_rating(ticket)
-    can_rate = ticket_rules.rating_refusal(user, ticket) is None
+    can_rate = ticket_rules.rating_refusal(user, ticket, rating=rating) is None
     return {"rating": rating, "rating_form": (form or RatingForm()) if can_rate else None}
 
 

@@ -186,9 +186,13 @@ def already_rated_text(ticket) -> str:
     return _("%(number)s is already rated. Thank you!") % {"number": ticket.number}
 
 
-def rating_refusal(user, ticket) -> ActionRefused | None:
+_UNREAD = object()
+
+
+def rating_refusal(user, ticket, *, rating=_UNREAD) -> ActionRefused | None:
     """Who may rate, and when: a customer of the ticket's organisation (its requester
-    from the mail's link), once the ticket is resolved or closed; once per resolution."""
+    from the mail's link), once the ticket is resolved or closed; once per resolution.
+    ``rating``: the ticket's ``current_rating``, when the caller has read it already."""
     if user is None or not user.is_active or not user.is_customer:
         return ActionRefused(_("You may not do that with this ticket."), code="forbidden")
     if user.organisation_id != ticket.organisation_id:
@@ -198,7 +202,8 @@ def rating_refusal(user, ticket) -> ActionRefused | None:
             _("%(number)s can be rated once it is resolved.") % {"number": ticket.number},
             code="not_resolved",
         )
-    rating = current_rating(ticket)
+    if rating is _UNREAD:
+        rating = current_rating(ticket)
     if rating is not None and rating.is_rated:
         return ActionRefused(already_rated_text(ticket), code="already_rated")
     return None

@@ -98,3 +98,16 @@ def test_the_api_ticket_detail_carries_the_rating(client, ticket, agent, custome
     services.ticket_rate(ticket=ticket, actor=customer, score=5, comment="Great")
     rated = client.get(url).json()["satisfaction"]
     assert (rated["score"], rated["comment"], rated["via"]) == (5, "Great", "portal")
+
+
+def test_the_ticket_page_reads_the_rating_once(client, ticket, agent, customer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    resolve(ticket, agent=agent, customer=customer)
+    client.force_login(customer)
+    _page(client, ticket)
+    with CaptureQueriesContext(connection) as queries:
+        assert "Rate the resolution" in _page(client, ticket)
+    reads = [q["sql"] for q in queries if "satisfactionrating" in q["sql"]]
+    assert len(reads) == 1, reads
