@@ -35,6 +35,16 @@ from tickets.services.macros import MESSAGE_ARGUMENT
 
 KEEP = [("", "---------")]
 
+
+def ticket_by_number(number: str) -> Ticket:
+    """The ticket a staff form names by its number (any letter case), or the form error."""
+    ticket = Ticket.objects.filter(number__iexact=number).first()
+    if ticket is None:
+        raise ValidationError(
+            _("There is no ticket %(number)s."), params={"number": number}, code="not_found"
+        )
+    return ticket
+
 # Transitions that need a message, and the argument of their service it goes in: on the
 # ticket page the typed public reply is that message (posted once, as the transition's
 # comment or reason), and the second form page asks for it only when the reply is empty.
@@ -320,11 +330,11 @@ class TicketChangeForm(ServiceForm):
         self.fields["seen"].initial = services.seen_state(ticket) if ticket.pk else ""
         self.changes = services.Changes()  # what changed, when a change refused the post
         # Files kept from an earlier try of this page (``tickets.kept_uploads``).
-        self.kept = {
-            "reply": kept_uploads.taken(user=self.actor, post=self.data, prefix="reply")
+        self.kept = (
+            kept_uploads.taken(user=self.actor, post=self.data, prefix="reply")
             if self.is_bound
             else []
-        }
+        )
         self.fields["assign_to"].queryset = assignable_staff()
         self.fields["assign_to"].initial = ticket.assignee_id
         self.fields["link_ticket"].widget.attrs.update(_number_placeholder())
@@ -336,7 +346,7 @@ class TicketChangeForm(ServiceForm):
         self.warnings: list[str] = []
         if self.preview and not self.is_bound:
             preview = dict(self.preview)
-            self.kept["reply"] = preview.pop("kept", [])
+            self.kept = preview.pop("kept", [])
             self.initial.update(preview)
 
     def _link_choices(self) -> list[tuple[int, str]]:
@@ -351,12 +361,7 @@ class TicketChangeForm(ServiceForm):
         number = self.cleaned_data["link_ticket"].strip()
         if not number:
             return None
-        other = Ticket.objects.filter(number__iexact=number).first()
-        if other is None:
-            raise ValidationError(
-                _("There is no ticket %(number)s."), params={"number": number}, code="not_found"
-            )
-        return other
+        return ticket_by_number(number)
 
     def clean(self):
         data = super().clean()
@@ -395,11 +400,9 @@ class TicketChangeForm(ServiceForm):
         super()._post_clean()
         if self._errors and self.instance.pk:
             # The page comes back: the files chosen this time wait with it.
-            for box in self.kept:
-                chosen = self.files.getlist(f"{box}_files")
-                self.kept[box] = kept_uploads.keep(
-                    user=self.actor, files=chosen, already=self.kept[box]
-                )
+            self.kept = kept_uploads.keep(
+                user=self.actor, files=self.files.getlist("reply_files"), already=self.kept
+            )
 
     def change_lines(self) -> list[str]:
         """What someone else changed since the page was shown, a line each (the new
@@ -518,9 +521,9 @@ class TicketChangeForm(ServiceForm):
                 author=self.actor,
                 body=data["reply"],
                 internal=self.internal,
-                files=[*data["reply_files"], *kept_uploads.as_uploads(self.kept["reply"])],
+                files=[*data["reply_files"], *kept_uploads.as_uploads(self.kept)],
             )
-            kept_uploads.discard(self.kept["reply"])
+            kept_uploads.discard(self.kept)
             self.done.append(
                 _("Internal note added.") if self.internal else _("Reply sent to the customer.")
             )
@@ -534,7 +537,7 @@ class TicketChangeForm(ServiceForm):
             and not self.transition
             and macro.set_status in REPLY_AS_MESSAGE
             and not self.internal
-            and not (data["reply_files"] or self.kept["reply"])
+            and not (data["reply_files"] or self.kept)
             and data["reply"].strip()
         )
 
@@ -592,7 +595,7 @@ class TicketChangeForm(ServiceForm):
 
     def _fire_with_reply(self, data) -> None:
         """The status change with the typed reply as its message: one comment, one mail."""
-        if data["reply_files"] or self.kept["reply"]:
+        if data["reply_files"] or self.kept:
             self.add_error(
                 "reply_files",
                 _("A status change takes text only: send the files with a plain reply."),
@@ -790,13 +793,7 @@ class BulkMergeForm(UnfoldWidgetsMixin, forms.Form):
         self.fields["original"].widget.attrs.update(_number_placeholder())
 
     def clean_original(self) -> Ticket:
-        number = self.cleaned_data["original"].strip()
-        original = Ticket.objects.filter(number__iexact=number).first()
-        if original is None:
-            raise ValidationError(
-                _("There is no ticket %(number)s."), params={"number": number}, code="not_found"
-            )
-        return original
+        return ticket_by_number(self.cleaned_data["original"].strip())
 
 
 class BulkResolveForm(UnfoldWidgetsMixin, forms.Form):

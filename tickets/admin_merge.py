@@ -18,7 +18,7 @@ from django_fsm import can_proceed
 
 from core.admin_widgets import UnfoldWidgetsMixin
 from tickets import services
-from tickets.admin_forms import _number_placeholder
+from tickets.admin_forms import _number_placeholder, ticket_by_number
 from tickets.models import Ticket
 
 
@@ -46,12 +46,7 @@ class MergeForm(UnfoldWidgetsMixin, forms.Form):
         self.fields["original"].widget.attrs.update(_number_placeholder())
 
     def clean_original(self) -> Ticket:
-        number = self.cleaned_data["original"].strip()
-        original = Ticket.objects.filter(number__iexact=number).first()
-        if original is None:
-            raise ValidationError(
-                _("There is no ticket %(number)s.") % {"number": number}, code="not_found"
-            )
+        original = ticket_by_number(self.cleaned_data["original"].strip())
         refusal = services.merge_refusal(self.duplicate, original)
         if refusal is not None:
             raise ValidationError(refusal.message, code=refusal.code)
