@@ -25,7 +25,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import BigIntegerField, Case, Count, Exists, F, OuterRef, Value, When
+from django.db.models import BigIntegerField, Case, Count, F, Value, When
 from django.utils import timezone
 
 from notifications.models import (
@@ -216,21 +216,21 @@ def outbox_write_many(items: list[OutboxItem]) -> list[Notification]:
     if not planned:
         return []
     emails = sorted({r.email for _item, r in planned})
+    # Essential mail is never muted and never capped: only the others need those reads
+    # (a filed ticket's confirmation and alert skip both).
+    optional = [(item, r) for item, r in planned if not is_essential(r, item.event)]
     checks = {
         "suppressed": set(
             SuppressedAddress.objects.active()
             .filter(email__in=emails)
             .values_list("email", flat=True)
         ),
-        "muted": set(
-            NotificationPreference.objects.filter(
-                user_id__in={r.user.pk for _item, r in planned if r.user},
-                mute_non_essential=True,
-            ).values_list("user_id", flat=True)
-        ),
+        "muted": _muted({r.user for _item, r in optional if r.user}),
     }
-    ticket_ids = {item.ticket.pk for item, _r in planned if item.ticket is not None}
-    per_ticket, per_address = _recent_counts(ticket_ids, emails)
+    per_ticket, per_address = {}, {}
+    if any(not r.daily for _item, r in optional):
+        ticket_ids = {item.ticket.pk for item, _r in planned if item.ticket is not None}
+        per_ticket, per_address = _recent_counts(ticket_ids, emails)
     rows, now = [], timezone.now()
     for item, r in planned:
         ticket_id = item.ticket.pk if item.ticket is not None else None
@@ -264,6 +264,25 @@ def outbox_write_many(items: list[OutboxItem]) -> list[Notification]:
     if pending:
         transaction.on_commit(partial(dispatch, pending), robust=True)
     return rows
+
+
+def _muted(users: set) -> set:
+    """The ids of those who muted non-essential mail; read only for people not read with
+    ``with_immediate``."""
+    preference = NotificationPreference._meta.get_field("user").remote_field
+    read = {user for user in users if preference.is_cached(user)}
+    muted = {
+        user.pk for user in read
+        if getattr(getattr(user, "mail_preference", None), "mute_non_essential", False)
+    }
+    unknown = {user.pk for user in users - read}
+    if unknown:
+        muted |= set(
+            NotificationPreference.objects.filter(
+                user_id__in=unknown, mute_non_essential=True
+            ).values_list("user_id", flat=True)
+        )
+    return muted
 
 
 def dispatch(notification_ids: list[int]) -> None:
@@ -330,15 +349,15 @@ def preference_set_representative_immediate(*, user, immediate: bool) -> None:
 
 
 def with_immediate(users):
-    """People (a queryset of users) with ``mail_immediate``: whether they asked for
-    colleagues' ticket mail at once; read in the same query."""
-    return users.annotate(
-        mail_immediate=Exists(
-            NotificationPreference.objects.filter(
-                user_id=OuterRef("pk"), representative_immediate=True
-            )
-        )
-    )
+    """People (a queryset of users) read with their mail preferences, in the same query:
+    ``asked_immediate(user)`` then tells whether they asked for colleagues' ticket mail at
+    once, and the outbox need not read whether they muted non-essential mail."""
+    return users.select_related("mail_preference")
+
+
+def asked_immediate(user) -> bool:
+    preference = getattr(user, "mail_preference", None)
+    return bool(preference and preference.representative_immediate)
 
 
 def preference_set_muted(*, user, muted: bool) -> NotificationPreference:

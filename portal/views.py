@@ -272,7 +272,7 @@ def _files_and_comments(user, ticket) -> tuple[list, list]:
     see them: the files of the ticket and of all its comments in one query."""
     comments = list(selectors.comments_visible_to(user, ticket).prefetch_related(None))
     files = collections.defaultdict(list)
-    for attachment in selectors.attachments_visible_to(user).filter(ticket=ticket):
+    for attachment in selectors.ticket_attachments_visible_to(user, ticket):
         files[attachment.comment_id].append(attachment)
     for comment in comments:
         comment.files = files.get(comment.pk, [])

@@ -32,6 +32,7 @@ from notifications.models import Audience, Event, Notification, NotificationStat
 from notifications.services import (
     OutboxItem,
     Recipient,
+    asked_immediate,
     outbox_write,
     outbox_write_many,
     person,
@@ -86,7 +87,7 @@ def _customer_side(
         if user.is_active
     ]
     return recipients + [
-        replace(person(user, Audience.CUSTOMER), daily=not user.mail_immediate)
+        replace(person(user, Audience.CUSTOMER), daily=not asked_immediate(user))
         for user in representatives
     ]
 
@@ -129,8 +130,13 @@ def _triage(staff: tuple[list, list] | None = None) -> list[Recipient]:
             else Recipient(a, settings.MAIL_DEFAULT_LANGUAGE, Audience.CONTRACTOR)
             for a in addresses
         ]
+    all_agents = getattr(settings, "TRIAGE_ALL_AGENTS", False)
+    if staff is None and not all_agents:  # the managers alone, unless there are none
+        managers = _people(User.objects.filter(role=Role.MANAGER, is_active=True))
+        if managers:
+            return managers
     agents, managers = staff or _staff()
-    if managers and not getattr(settings, "TRIAGE_ALL_AGENTS", False):
+    if managers and not all_agents:
         return managers
     return agents or managers
 
@@ -142,12 +148,14 @@ def _triage_addresses() -> list[str]:
 def _staff() -> tuple[list[Recipient], list[Recipient]]:
     """The active agents and the active managers, in one query."""
     agents, managers = [], []
-    people = User.objects.filter(role__in=[Role.AGENT, Role.MANAGER], is_active=True)
-    for user in people.order_by("pk"):
-        (managers if user.role == Role.MANAGER else agents).append(
-            person(user, Audience.CONTRACTOR)
-        )
+    people = _people(User.objects.filter(role__in=[Role.AGENT, Role.MANAGER], is_active=True))
+    for recipient in people:
+        (managers if recipient.user.role == Role.MANAGER else agents).append(recipient)
     return agents, managers
+
+
+def _people(users) -> list[Recipient]:
+    return [person(user, Audience.CONTRACTOR) for user in users.order_by("pk")]
 
 
 def _without(recipients: list[Recipient], actor: User | None) -> list[Recipient]:
@@ -177,7 +185,7 @@ def notify_ticket_filed(*, ticket: Ticket, actor: User | None) -> None:
     ]
     # Support hears of every new ticket (never capped); of an Urgent one every agent and
     # the managers too.
-    staff = _staff() if urgent or not _triage_addresses() else None
+    staff = _staff() if urgent else None
     alerted = _triage(staff) + ([*staff[0], *staff[1]] if urgent else [])
     triage = [replace(r, essential=True) for r in _without(alerted, actor)]
     outbox_write_many(

@@ -38,6 +38,18 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     return tickets.none()
 
 
+def _visible(user: User, prefix: str) -> Q:
+    """``tickets_visible_to`` as a condition on a related ticket (``prefix``), which
+    compiles to a plain column test instead of a subquery."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_contractor or user.is_superuser:
+        return Q()
+    if user.is_customer:
+        return Q(**{f"{prefix}__organisation_id": user.organisation_id})
+    return Q(pk__in=[])
+
+
 def comments_visible_to(user: User, ticket: Ticket) -> QuerySet[Comment]:
     comments = ticket.comments.select_related("author", "merged_from").prefetch_related(
         Prefetch("attachments", queryset=Attachment.objects.select_related("merged_from"))
@@ -55,15 +67,23 @@ def attachments_visible_to(user: User) -> QuerySet[Attachment]:
     return attachments
 
 
+def ticket_attachments_visible_to(user: User, ticket: Ticket) -> QuerySet[Attachment]:
+    """``attachments_visible_to`` of one ticket the user may see."""
+    attachments = Attachment.objects.filter(Q(ticket=ticket) & _visible(user, "ticket"))
+    if not (user.is_contractor or user.is_superuser):
+        attachments = attachments.filter(Q(comment__isnull=True) | Q(comment__is_internal=False))
+    return attachments
+
+
 def links_of(user: User, ticket: Ticket) -> list[dict]:
     """Both directions of a ticket's links, as each reads from this ticket's side (one
     query: this ticket's own links first, then those pointing at it)."""
     from tickets.models import INVERSE_LINK_LABELS
 
-    visible = tickets_visible_to(user)
     links = (
         TicketLink.objects.filter(
-            Q(source=ticket, target__in=visible) | Q(target=ticket, source__in=visible)
+            (Q(source=ticket) & _visible(user, "target"))
+            | (Q(target=ticket) & _visible(user, "source"))
         )
         .select_related("source", "target")
         .order_by("pk")

@@ -81,7 +81,6 @@ def ticket_file(
     with transaction.atomic():
         now = timezone.now()
         ticket = Ticket(
-            number=_next_number(),
             organisation=requester.organisation,
             requester=requester,
             subject=subject.strip(),
@@ -93,6 +92,9 @@ def ticket_file(
             created_at=now,
         )
         sla.sla_start(ticket=ticket, at=now)  # the deadlines go in with the INSERT
+        # The number last: its counter row stays locked until the commit, so concurrent
+        # filings wait for each other only from here on.
+        ticket.number = _next_number()
         ticket.save()
         history(ticket, actor, EventKind.FILED, new=ticket.status)
         store_files(ticket=ticket, comment=None, uploader=actor, files=inspected)
