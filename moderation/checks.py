@@ -290,6 +290,20 @@ def _version(key: str) -> str:
     return version
 
 
+def improper_words_if_read(text: str) -> list[str] | None:
+    """``improper_words`` without a query: None when this request has not read the lists'
+    version yet, or the check failed, so that the caller checks in a savepoint instead."""
+    key = connection.settings_dict.get("NAME") or ""
+    read = getattr(_request, "versions", None)
+    held = _compiled.get(key)
+    if read is None or key not in read or held is None or held[0] != read[key]:
+        return None
+    try:
+        return improper_words(text)
+    except Exception:  # the savepoint's check will log it
+        return None
+
+
 def request_started(**kwargs) -> None:
     _request.versions = {}
 

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from moderation.checks import improper_words
+from moderation.checks import improper_words, improper_words_if_read
 from moderation.models import Flag
 
 
@@ -16,6 +16,21 @@ def flag_ticket(*, ticket) -> Flag | None:
     if not words:
         return None
     return Flag.objects.create(ticket=ticket, words=words)
+
+
+def may_flag_ticket(ticket) -> bool:
+    """Whether ``flag_ticket`` may have something to write: False only when the words
+    are known, without a query, to be clean (the caller then needs no savepoint)."""
+    words = improper_words_if_read(f"{ticket.subject}\n{ticket.body}")
+    return words is None or bool(words)
+
+
+def may_flag_comment(comment) -> bool:
+    """``may_flag_ticket`` for ``flag_comment``."""
+    if comment.is_internal or comment.author.is_contractor:
+        return False
+    words = improper_words_if_read(comment.body)
+    return words is None or bool(words)
 
 
 def flag_comment(*, comment) -> Flag | None:

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 # history and SLA start; the representatives, the contractor staff; the outbox checks
 # (suppressed, muted, recent mail) and one insert of every mail; the webhooks; two
 # savepoints (the filing, the optional moderation flags) and the request's transaction.
-FILING_QUERIES = 22
+FILING_QUERIES = 19
 
 
 def _form(**extra) -> dict:

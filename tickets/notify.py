@@ -25,6 +25,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -52,20 +53,28 @@ MERGE_WINDOW = timedelta(seconds=60)
 
 
 def _customer_side(
-    ticket: Ticket, *, requester_essential: bool = False, watchers: bool = True
+    ticket: Ticket,
+    *,
+    requester_essential: bool = False,
+    watchers: bool = True,
+    representatives: list[User] | None = None,
 ) -> list[Recipient]:
     """The requester, the customers watching it, then (if configured) the organisation's
     representatives: of a colleague's ticket they hear in the daily digest, unless they
     asked for such mail at once. ``watchers=False`` for a ticket just filed (nobody
-    watches it yet), which saves the query."""
+    watches it yet), which saves the query; ``representatives`` when the caller has read
+    them (with ``with_immediate``)."""
     people = [ticket.requester]
     if watchers:
         people += ticket.watchers.filter(
             organisation_id=ticket.organisation_id, is_active=True
         ).order_by("pk")
     involved = {user.pk for user in people}
-    representatives = []
-    if settings.NOTIFY_REPRESENTATIVES:
+    if representatives is not None:
+        representatives = [user for user in representatives if user.pk not in involved]
+    elif not settings.NOTIFY_REPRESENTATIVES:
+        representatives = []
+    else:
         representatives = list(
             with_immediate(
                 User.objects.filter(
@@ -172,20 +181,46 @@ def _both_sides(ticket: Ticket, actor: User | None) -> list[Recipient]:
 # --- the events --------------------------------------------------------------------
 
 
+def _filing_people(ticket: Ticket, *, urgent: bool) -> tuple[list | None, tuple | None]:
+    """The organisation's representatives and the staff a filing alerts (the managers;
+    every agent too for an Urgent ticket or TRIAGE_ALL_AGENTS), in one query. (None,
+    None) with TRIAGE_EMAILS, where each side reads its own; staff None when there is no
+    manager to alert, so that triage falls back to the agents."""
+    if _triage_addresses():
+        return None, None
+    with_agents = urgent or getattr(settings, "TRIAGE_ALL_AGENTS", False)
+    wanted = Q(role=Role.MANAGER)
+    if with_agents:
+        wanted |= Q(role=Role.AGENT)
+    if settings.NOTIFY_REPRESENTATIVES:
+        wanted |= Q(role=Role.CUSTOMER_REPRESENTATIVE, organisation_id=ticket.organisation_id)
+    people = list(with_immediate(User.objects.filter(wanted, is_active=True)).order_by("pk"))
+    agents, managers = (
+        [person(user, Audience.CONTRACTOR) for user in people if user.role == role]
+        for role in (Role.AGENT, Role.MANAGER)
+    )
+    staff = (agents, managers) if managers or with_agents else None
+    return [user for user in people if user.role == Role.CUSTOMER_REPRESENTATIVE], staff
+
+
 def notify_ticket_filed(*, ticket: Ticket, actor: User | None) -> None:
     """Confirm a filed ticket to its requester (and tell the representatives); alert the
     contractor's triage at once, and for an Urgent incident the managers too, marked.
     Both mails are written together: the checks read once, one insert."""
     urgent = ticket.priority == Priority.URGENT
+    representatives, staff = _filing_people(ticket, urgent=urgent)
     # The requester's confirmation answers their own action; others hear of someone else's.
     customer = [
         r
-        for r in _customer_side(ticket, requester_essential=True, watchers=False)
+        for r in _customer_side(
+            ticket, requester_essential=True, watchers=False, representatives=representatives
+        )
         if r.essential or _without([r], actor)
     ]
     # Support hears of every new ticket (never capped); of an Urgent one every agent and
     # the managers too.
-    staff = _staff() if urgent else None
+    if urgent and staff is None:
+        staff = _staff()
     alerted = _triage(staff) + ([*staff[0], *staff[1]] if urgent else [])
     triage = [replace(r, essential=True) for r in _without(alerted, actor)]
     outbox_write_many(

@@ -21,7 +21,7 @@ def add_comment(*, ticket: Ticket, author, body: str, internal: bool, files: lis
     store_files(ticket=ticket, comment=comment, uploader=author, files=files)
     Ticket.objects.filter(pk=ticket.pk).update(updated_at=timezone.now())
     notify.notify_comment(comment=comment, actor=author)
-    if author.is_customer and not internal:
+    if author.is_customer and not internal and moderation.may_flag_comment(comment):
         with optional("moderation flags of a comment", ticket=ticket.number):
             moderation.flag_comment(comment=comment)
     return comment

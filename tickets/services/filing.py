@@ -102,6 +102,7 @@ def ticket_file(
             ticket_link(ticket=ticket, actor=actor, other=follows, kind=LinkKind.FOLLOWS)
         sla.sla_started(ticket=ticket, at=now)
         notify.notify_ticket_filed(ticket=ticket, actor=actor)
-        with optional("moderation flags of a filed ticket", ticket=ticket.number):
-            moderation.flag_ticket(ticket=ticket)
+        if moderation.may_flag_ticket(ticket):
+            with optional("moderation flags of a filed ticket", ticket=ticket.number):
+                moderation.flag_ticket(ticket=ticket)
     return ticket
