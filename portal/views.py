@@ -270,7 +270,11 @@ def _rating_context(user, ticket, form=None) -> dict:
 def _files_and_comments(user, ticket) -> tuple[list, list]:
     """The ticket's own files and its comments (each with ``files``), as this user may
     see them: the files of the ticket and of all its comments in one query."""
-    comments = list(selectors.comments_visible_to(user, ticket).prefetch_related(None))
+    comments = list(
+        selectors.comments_visible_to(user, ticket).prefetch_related(None).prefetch_related(
+            "merged_from"
+        )
+    )
     files = collections.defaultdict(list)
     for attachment in selectors.ticket_attachments_visible_to(user, ticket):
         files[attachment.comment_id].append(attachment)

@@ -51,8 +51,11 @@ def _visible(user: User, prefix: str) -> Q:
 
 
 def comments_visible_to(user: User, ticket: Ticket) -> QuerySet[Comment]:
-    comments = ticket.comments.select_related("author", "merged_from").prefetch_related(
-        Prefetch("attachments", queryset=Attachment.objects.select_related("merged_from"))
+    # The ticket a comment was merged from is rare: prefetched (no query when none is),
+    # not joined (a whole ticket's columns in every page's comment query).
+    comments = ticket.comments.select_related("author").prefetch_related(
+        "merged_from",
+        Prefetch("attachments", queryset=Attachment.objects.select_related("merged_from")),
     )
     if not (user.is_contractor or user.is_superuser):
         comments = comments.filter(is_internal=False)
@@ -86,6 +89,12 @@ def links_of(user: User, ticket: Ticket) -> list[dict]:
             | (Q(target=ticket) & _visible(user, "source"))
         )
         .select_related("source", "target")
+        # What a link row shows of the other ticket: far fewer columns to compile.
+        .only(
+            "kind", "source", "target",
+            *(f"{side}__{name}" for side in ("source", "target")
+              for name in ("number", "subject", "status", "organisation"))
+        )
         .order_by("pk")
     )
     outgoing, incoming = [], []
