@@ -10,7 +10,6 @@ password alone opens a session that reaches only the second-factor pages
 
 from functools import partial
 
-import segno
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
@@ -164,6 +163,8 @@ def totp_device_pending(*, user: User) -> TOTPDevice:
 
 def totp_qr_svg(device: TOTPDevice) -> str:
     """The set-up link of the app as an inline SVG QR code (no script, no external image)."""
+    import segno  # only the setup page draws a QR code: not loaded in every worker
+
     return segno.make(device.config_url, error="m").svg_inline(scale=4, light="#fff")
 
 

@@ -120,6 +120,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's own widget templates render through their Jinja2 twins (core/form_renderer.py).
+FORM_RENDERER = "core.form_renderer.FormRenderer"
+
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'helpdesk.sqlite3'}")
 }

@@ -9,16 +9,20 @@ settings are missing (e.g. Mailgun's signing key), which anymail reports by rais
 ImproperlyConfigured on each request: a 500, or the debug page with DEBUG on.
 """
 
+import ast
+import functools
+import importlib
+import importlib.util
 import logging
 from functools import wraps
+from pathlib import Path
 
-from anymail import urls as anymail_urls
 from anymail.signals import EventType, RejectReason, tracking
 from anymail.utils import get_anymail_setting
 from django.core.exceptions import ImproperlyConfigured
 from django.dispatch import receiver
 from django.http import HttpResponseForbidden
-from django.urls import URLPattern
+from django.urls import URLPattern, path, re_path
 
 from notifications import services
 from notifications.models import SuppressionKind
@@ -52,12 +56,56 @@ def require_webhook_secret(view):
 
 def tracking_patterns() -> list[URLPattern]:
     """anymail's tracking webhooks (one per ESP), each behind the secret check. Its inbound
-    webhooks are the inbound half's business (mounted at /mail/in/)."""
+    webhooks are the inbound half's business (mounted at /mail/in/).
+
+    Each ESP's view is imported when its webhook is first called: importing
+    ``anymail.urls`` imports every ESP's webhook module, Amazon SES's with boto3 (some
+    30 MB in every web worker). The routes are read from that module's source instead."""
     return [
-        URLPattern(p.pattern, require_webhook_secret(p.callback), p.default_args, p.name)
-        for p in anymail_urls.urlpatterns
-        if p.name.endswith("_tracking_webhook")
+        (re_path if regex else path)(
+            route, require_webhook_secret(_lazy_view(module, view)), name=name
+        )
+        for route, regex, module, view, name in anymail_tracking_routes()
     ]
+
+
+@functools.cache
+def anymail_tracking_routes() -> tuple[tuple[str, bool, str, str, str], ...]:
+    """(route, is a regex, module, view class, name) of each ``*_tracking_webhook`` in
+    anymail's ``urls.py``, parsed, not imported."""
+    source = Path(importlib.util.find_spec("anymail").origin).with_name("urls.py")
+    tree = ast.parse(source.read_text())
+    modules = {
+        alias.asname or alias.name: ("anymail." if node.level else "") + node.module
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module
+        for alias in node.names
+    }
+    routes = []
+    for call in ast.walk(tree):
+        if not (isinstance(call, ast.Call) and getattr(call.func, "id", "") in ("path", "re_path")):
+            continue
+        name = next((k.value.value for k in call.keywords if k.arg == "name"), "")
+        view = call.args[1]
+        if name.endswith("_tracking_webhook") and isinstance(view, ast.Call):
+            cls = view.func.value.id  # SomeTrackingWebhookView.as_view()
+            routes.append((call.args[0].value, call.func.id == "re_path", modules[cls], cls, name))
+    if not routes:
+        raise ImproperlyConfigured("No tracking webhooks found in anymail's urls.py.")
+    return tuple(routes)
+
+
+def _lazy_view(module: str, cls: str):
+    def view(request, *args, **kwargs):
+        return _view(module, cls)(request, *args, **kwargs)
+
+    view.csrf_exempt = True  # anymail's views are; each checks its ESP's own signature
+    return view
+
+
+@functools.cache
+def _view(module: str, cls: str):
+    return getattr(importlib.import_module(module), cls).as_view()
 
 
 def suppression_kind(event) -> str | None:

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from billing.models import OutOfHoursRequest
 from core.markdown import ticket_numbers_in
 from core.pagination import EstimatedCountPaginator
 from moderation.checks import improper_words
@@ -29,7 +30,14 @@ from sla.display import sla_lines
 from tickets import rules as ticket_rules
 from tickets import search, selectors, services
 from tickets.downloads import attachment_response
-from tickets.models import Attachment, RatingVia, RulesPage, SatisfactionRating, Status
+from tickets.models import (
+    Attachment,
+    RatingVia,
+    RulesPage,
+    SatisfactionRating,
+    Status,
+    known_without_duplicate_link,
+)
 
 TICKET_NUMBER = re.compile(r"[A-Za-z0-9-]{1,32}")
 
@@ -235,8 +243,14 @@ def _detail_context(request, ticket, *, comment_form=None) -> dict:
         "comments": comments,
         "number_links": _number_links(user, ticket.body, *(c.body for c in comments)),
         "ticket_files": ticket_files,
-        "links": selectors.links_of(user, ticket),
+        "links": (
+            selectors.links_of(user, ticket)
+            if getattr(ticket, "has_links_out", True) or getattr(ticket, "has_links_in", True)
+            else []
+        ),
         "history": selectors.history_of(ticket),
+        # Read with the ticket on its page (``ticket_detail``): the panel skips the query.
+        "out_of_hours_none": getattr(ticket, "has_out_of_hours_requests", None) is False,
         "transitions": transitions,
         "comment_form": comment_form
         or CommentForm(
@@ -284,7 +298,10 @@ def _files_and_comments(user, ticket) -> tuple[list, list]:
 
 
 def _watchers(user, ticket) -> dict:
-    """Whether this user watches the ticket, and how many do: one query."""
+    """Whether this user watches the ticket, and how many do: read with the ticket on
+    its page (``selectors.page_flags``), else one query."""
+    if hasattr(ticket, "watcher_count"):
+        return {"watcher_count": ticket.watcher_count, "watching": ticket.watching}
     counts = ticket.watchers.aggregate(
         watcher_count=Count("pk"), mine=Count("pk", filter=Q(pk=user.pk))
     )
@@ -303,7 +320,18 @@ def _offer_split(user, ticket) -> bool:
 @login_required
 @require_GET
 def ticket_detail(request, number: str):
-    ticket = _ticket_or_404(request.user, number)
+    user = request.user
+    flags = {
+        **selectors.page_flags(user),
+        "has_out_of_hours_requests": Exists(
+            OutOfHoursRequest.objects.filter(ticket_id=OuterRef("pk"))
+        ),
+    }
+    ticket = get_object_or_404(
+        selectors.tickets_visible_to(user).annotate(**flags), number=number
+    )
+    if not ticket.has_links_out:
+        known_without_duplicate_link(ticket)
     return render(request, "tickets/ticket_detail.html", _detail_context(request, ticket))
 
 

@@ -118,6 +118,11 @@ def duplicate_of_link(ticket: "Ticket") -> "TicketLink | None":
     return ticket.__dict__[_DUPLICATE_LINK]
 
 
+def known_without_duplicate_link(ticket: "Ticket") -> None:
+    """The caller read that the ticket has no outgoing link at all: no "duplicate of"."""
+    ticket.__dict__[_DUPLICATE_LINK] = None
+
+
 def forget_duplicate_link(*tickets: "Ticket") -> None:
     for ticket in tickets:
         ticket.__dict__.pop(_DUPLICATE_LINK, None)

@@ -102,14 +102,20 @@ def _customer_side(
 
 
 def _contractor_side(
-    ticket: Ticket, *, actor: User | None, triage: list[Recipient] | None = None
+    ticket: Ticket,
+    *,
+    actor: User | None,
+    triage: list[Recipient] | None = None,
+    watchers: list[User] | None = None,
 ) -> list[Recipient]:
     """The assignee (triage when nobody is assigned and the actor is not a colleague),
-    and the contractor staff watching the ticket. ``triage`` may be given by a caller that
-    mails many tickets, so it is read once."""
+    and the contractor staff watching the ticket. ``triage`` and ``watchers`` may be
+    given by a caller that mails many tickets, so they are read once for all."""
     watching = [
         person(user, Audience.CONTRACTOR)
-        for user in sorted(ticket.watchers.all(), key=lambda user: user.pk)
+        for user in sorted(
+            ticket.watchers.all() if watchers is None else watchers, key=lambda user: user.pk
+        )
         if user.is_active and user.role in (Role.AGENT, Role.MANAGER)
     ]
     assignee = ticket.assignee
@@ -350,14 +356,21 @@ def notify_sla(*, kind: str, ticket_ids) -> None:
     """At risk: the assignee (triage if none). Breached: them and the managers."""
     breached = kind.endswith("_breached")
     clock = "reaction" if kind.startswith("reaction") else "resolution"
-    tickets = (
-        Ticket.objects.filter(pk__in=list(ticket_ids))
-        .select_related("assignee", "organisation", "requester")
-        .prefetch_related("watchers")
+    ticket_ids = list(ticket_ids)
+    # What the mail and the webhook summary use, and no more: a sweep may mark thousands.
+    tickets = list(
+        Ticket.objects.filter(pk__in=ticket_ids)
+        .select_related("assignee", "organisation")
+        .only(
+            "number", "subject", "status", "type", "priority", "updated_at",
+            "reaction_due", "resolution_due", "organisation__name", "assignee",
+            *(f"assignee__{name}" for name in _RECIPIENT_FIELDS),
+        )
     )
-    # Read once for the whole batch, not once per ticket (a sweep may mark thousands).
+    # Read once for the whole batch, not once per ticket.
     staff = _staff()
     triage, managers = _triage(staff), (staff[1] if breached else [])
+    watching = _staff_watching(ticket_ids)
     items = []
     for ticket in tickets:
         due = ticket.reaction_due if clock == "reaction" else ticket.resolution_due
@@ -365,12 +378,32 @@ def notify_sla(*, kind: str, ticket_ids) -> None:
             OutboxItem(
                 event=Event.SLA_BREACHED if breached else Event.SLA_AT_RISK,
                 ticket=ticket,
-                recipients=_contractor_side(ticket, actor=None, triage=triage) + managers,
+                recipients=_contractor_side(
+                    ticket, actor=None, triage=triage, watchers=watching.get(ticket.pk, [])
+                )
+                + managers,
                 context={"clock": clock, "due": due.isoformat() if due else None},
             )
         )
     outbox_write_many(items)
-    webhook_events.webhook_sla(tickets=list(tickets), breached=breached, clock=clock)
+    webhook_events.webhook_sla(tickets=tickets, breached=breached, clock=clock)
+
+
+# What ``person`` and the outbox read of a recipient.
+_RECIPIENT_FIELDS = ("email", "language", "role", "is_active", "is_superuser", "organisation",
+                     "first_name", "last_name", "full_name")
+
+
+def _staff_watching(ticket_ids: list[int]) -> dict[int, list[User]]:
+    """The active contractor staff watching each of these tickets, in one query."""
+    through = Ticket.watchers.through
+    rows = through.objects.filter(
+        ticket_id__in=ticket_ids, user__is_active=True, user__role__in=[Role.AGENT, Role.MANAGER]
+    ).select_related("user")
+    watching: dict[int, list[User]] = {}
+    for row in rows:
+        watching.setdefault(row.ticket_id, []).append(row.user)
+    return watching
 
 
 def notify_auto_close_warning(*, ticket: Ticket, close_at) -> None:

@@ -2,7 +2,8 @@
 
 import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -76,6 +77,20 @@ def ticket_attachments_visible_to(user: User, ticket: Ticket) -> QuerySet[Attach
     if not (user.is_contractor or user.is_superuser):
         attachments = attachments.filter(Q(comment__isnull=True) | Q(comment__is_internal=False))
     return attachments
+
+
+def page_flags(user: User) -> dict:
+    """Annotations that let a ticket's page skip the reads of what it has none of (most
+    tickets have no links) and read its watchers with the ticket: ``watcher_count``,
+    ``watching``, ``has_links_out``, ``has_links_in``."""
+    watchers = Ticket.watchers.through.objects.filter(ticket_id=OuterRef("pk"))
+    count = watchers.order_by().values("ticket_id").annotate(n=Count("pk")).values("n")
+    return {
+        "watcher_count": Coalesce(Subquery(count), 0),
+        "watching": Exists(watchers.filter(user_id=user.pk)),
+        "has_links_out": Exists(TicketLink.objects.filter(source_id=OuterRef("pk"))),
+        "has_links_in": Exists(TicketLink.objects.filter(target_id=OuterRef("pk"))),
+    }
 
 
 def links_of(user: User, ticket: Ticket) -> list[dict]:

@@ -100,7 +100,7 @@ def ticket_billing_panel(context, ticket):
         "ticket": ticket,
         "user": user,
         "csrf_token": context.get("csrf_token"),
-        "requests": _request_rows(ticket, user),
+        "requests": [] if context.get("out_of_hours_none") else _request_rows(ticket, user),
         "can_request": can_request and is_customer,
         "staff_request_url": (
             reverse("admin:billing_outofhoursrequest_add") + f"?ticket={ticket.pk}"
