@@ -206,6 +206,52 @@ def outbox_write(
 def outbox_write_many(items: list[OutboxItem]) -> list[Notification]:
     """The rows of many events in a fixed number of queries (a sweep mails thousands of
     tickets): the checks read once, one insert, one publish after commit."""
+    return outbox_plan(items).write()
+
+
+@dataclass
+class OutboxPlan:
+    """Who gets which mail, and which is held or suppressed: decided by ``outbox_plan``
+    (all the reads), written by ``write`` (one insert, one publish after commit). A
+    filing plans before it draws its ticket's number, so that the reads are not made
+    while the number's row is locked; the rows take the ticket's number and id only when
+    written."""
+
+    planned: list  # (item, recipient, suppression reason)
+
+    def write(self) -> list[Notification]:
+        rows, now = [], timezone.now()
+        for item, r, reason in self.planned:
+            rows.append(
+                Notification(
+                    event=item.event,
+                    ticket=item.ticket,
+                    recipient=r.user,
+                    actor=item.actor,
+                    to_email=r.email,
+                    language=r.language,
+                    audience=r.audience,
+                    context=item.context,
+                    status=_status_for(reason),
+                    essential=is_essential(r, item.event),
+                    suppressed_reason=reason,
+                    message_id=new_message_id(item.ticket),
+                    created_at=now,
+                    retry_since=now,
+                )
+            )
+        if not rows:
+            return []
+        Notification.objects.bulk_create(rows)
+        pending = [row.pk for row in rows if row.status == NotificationStatus.PENDING]
+        if pending:
+            transaction.on_commit(partial(dispatch, pending), robust=True)
+        return rows
+
+
+def outbox_plan(items: list[OutboxItem]) -> OutboxPlan:
+    """The reads of ``outbox_write_many``: recipients each side may have, suppressions,
+    mutes and caps."""
     planned = []
     for item in items:
         everyone = _unique(item.recipients)
@@ -214,7 +260,7 @@ def outbox_write_many(items: list[OutboxItem]) -> list[Notification]:
             logger.error("Dropped recipients of %s who may not see %s", item.event, item.ticket)
         planned += [(item, r) for r in allowed]
     if not planned:
-        return []
+        return OutboxPlan([])
     emails = sorted({r.email for _item, r in planned})
     # Essential mail is never muted and never capped: only the others need those reads
     # (a filed ticket's confirmation and alert skip both).
@@ -229,11 +275,15 @@ def outbox_write_many(items: list[OutboxItem]) -> list[Notification]:
     }
     per_ticket, per_address = {}, {}
     if any(not r.daily for _item, r in optional):
-        ticket_ids = {item.ticket.pk for item, _r in planned if item.ticket is not None}
+        ticket_ids = {
+            item.ticket.pk for item, _r in planned
+            if item.ticket is not None and item.ticket.pk is not None
+        }
         per_ticket, per_address = _recent_counts(ticket_ids, emails)
-    rows, now = [], timezone.now()
+    decided = []
     for item, r in planned:
-        ticket_id = item.ticket.pk if item.ticket is not None else None
+        # A ticket not saved yet (a filing's plan) has no mail in the window: its own key.
+        ticket_id = None if item.ticket is None else (item.ticket.pk or id(item.ticket))
         reason = _suppression(
             r, event=item.event, ticket_id=ticket_id, per_ticket=per_ticket,
             per_address=per_address, **checks,
@@ -241,29 +291,8 @@ def outbox_write_many(items: list[OutboxItem]) -> list[Notification]:
         if not reason:  # what this batch sends counts towards the caps of the rest of it
             per_address[r.email] = per_address.get(r.email, 0) + 1
             per_ticket[(ticket_id, r.email)] = per_ticket.get((ticket_id, r.email), 0) + 1
-        rows.append(
-            Notification(
-                event=item.event,
-                ticket=item.ticket,
-                recipient=r.user,
-                actor=item.actor,
-                to_email=r.email,
-                language=r.language,
-                audience=r.audience,
-                context=item.context,
-                status=_status_for(reason),
-                essential=is_essential(r, item.event),
-                suppressed_reason=reason,
-                message_id=new_message_id(item.ticket),
-                created_at=now,
-                retry_since=now,
-            )
-        )
-    Notification.objects.bulk_create(rows)
-    pending = [row.pk for row in rows if row.status == NotificationStatus.PENDING]
-    if pending:
-        transaction.on_commit(partial(dispatch, pending), robust=True)
-    return rows
+        decided.append((item, r, reason))
+    return OutboxPlan(decided)
 
 
 def _muted(users: set) -> set:

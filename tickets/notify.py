@@ -21,7 +21,7 @@ Who gets a mail (PRODUCT.md "E-mail, both ways", "People and roles"):
 """
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -32,8 +32,10 @@ from accounts.models import Role, User
 from notifications.models import Audience, Event, Notification, NotificationStatus
 from notifications.services import (
     OutboxItem,
+    OutboxPlan,
     Recipient,
     asked_immediate,
+    outbox_plan,
     outbox_write,
     outbox_write_many,
     person,
@@ -213,6 +215,29 @@ def notify_ticket_filed(*, ticket: Ticket, actor: User | None) -> None:
     """Confirm a filed ticket to its requester (and tell the representatives); alert the
     contractor's triage at once, and for an Urgent incident the managers too, marked.
     Both mails are written together: the checks read once, one insert."""
+    plan_ticket_filed(ticket=ticket, actor=actor).write()
+
+
+@dataclass
+class FilingMail:
+    """The mail and webhook deliveries of a filing, planned (every read done) before the
+    ticket is saved; ``write`` writes them once it is."""
+
+    ticket: Ticket
+    actor: User | None
+    mail: OutboxPlan
+    subscriptions: list
+
+    def write(self) -> None:
+        self.mail.write()
+        webhook_events.webhook_ticket_created(
+            ticket=self.ticket, actor=self.actor, subscriptions=self.subscriptions
+        )
+
+
+def plan_ticket_filed(*, ticket: Ticket, actor: User | None) -> FilingMail:
+    """``notify_ticket_filed``'s reads, for a ticket that may not be saved yet (its
+    organisation, requester and priority set): the filing takes its number after them."""
     urgent = ticket.priority == Priority.URGENT
     representatives, staff = _filing_people(ticket, urgent=urgent)
     # The requester's confirmation answers their own action; others hear of someone else's.
@@ -229,7 +254,7 @@ def notify_ticket_filed(*, ticket: Ticket, actor: User | None) -> None:
         staff = _staff()
     alerted = _triage(staff) + ([*staff[0], *staff[1]] if urgent else [])
     triage = [replace(r, essential=True) for r in _without(alerted, actor)]
-    outbox_write_many(
+    mail = outbox_plan(
         [
             OutboxItem(
                 event=event, ticket=ticket, actor=actor, recipients=recipients,
@@ -238,7 +263,7 @@ def notify_ticket_filed(*, ticket: Ticket, actor: User | None) -> None:
             for event, recipients in ((Event.TICKET_FILED, customer), (Event.NEW_TICKET, triage))
         ]
     )
-    webhook_events.webhook_ticket_created(ticket=ticket, actor=actor)
+    return FilingMail(ticket, actor, mail, webhook_events.webhook_ticket_created_takers(ticket))
 
 
 def notify_comment(*, comment, actor: User | None) -> None:

@@ -10,7 +10,7 @@ from functools import partial
 
 from tickets.models import Ticket
 from webhooks.models import WebhookEvent
-from webhooks.services import webhook_outbox_write, webhook_outbox_write_many
+from webhooks.services import webhook_outbox_write, webhook_outbox_write_many, webhook_takers
 
 
 def ticket_summary(ticket: Ticket) -> dict:
@@ -40,8 +40,20 @@ def _write(event_type: str, ticket: Ticket, actor=None, **facts) -> None:
     )
 
 
-def webhook_ticket_created(*, ticket: Ticket, actor) -> None:
-    _write(WebhookEvent.TICKET_CREATED, ticket, actor)
+def webhook_ticket_created(*, ticket: Ticket, actor, subscriptions=None) -> None:
+    """``subscriptions``: ``webhook_ticket_created_takers``, read before the filing drew
+    its number."""
+    webhook_outbox_write_many(
+        event_type=WebhookEvent.TICKET_CREATED,
+        items=[(ticket.organisation_id, lambda: _data(ticket, actor))],
+        subscriptions=subscriptions,
+    )
+
+
+def webhook_ticket_created_takers(ticket: Ticket) -> list:
+    return webhook_takers(
+        event_type=WebhookEvent.TICKET_CREATED, organisation_ids={ticket.organisation_id}
+    )
 
 
 def webhook_status_changed(*, ticket: Ticket, actor, old: str, new: str) -> None:

@@ -135,19 +135,17 @@ def webhook_outbox_write(
     return webhook_outbox_write_many(event_type=event_type, items=[(organisation_id, data)])
 
 
-def webhook_outbox_write_many(*, event_type: str, items: list[tuple[int | None, object]]):
+def webhook_outbox_write_many(
+    *, event_type: str, items: list[tuple[int | None, object]], subscriptions=None
+):
     """The rows of many tickets' events (a sweep marks thousands) in two queries. Each
-    item's data may be a callable, called only when some subscription takes it."""
-    organisation_ids = {organisation_id for organisation_id, _data in items}
-    subscriptions = [
-        s
-        for s in Subscription.objects.filter(
-            Q(organisation__isnull=True) | Q(organisation_id__in=organisation_ids),
-            is_active=True,
-            owner__is_active=True,
-        ).select_related("owner")
-        if event_type in s.events and owner_may_subscribe(s)
-    ]
+    item's data may be a callable, called only when some subscription takes it.
+    ``subscriptions``: ``webhook_takers`` of the event, when the caller read them first."""
+    if subscriptions is None:
+        subscriptions = webhook_takers(
+            event_type=event_type,
+            organisation_ids={organisation_id for organisation_id, _data in items},
+        )
     if not subscriptions:
         return []
     rows, now = [], timezone.now()
@@ -174,6 +172,19 @@ def webhook_outbox_write_many(*, event_type: str, items: list[tuple[int | None, 
     Delivery.objects.bulk_create(rows)
     transaction.on_commit(partial(dispatch, [row.pk for row in rows]), robust=True)
     return rows
+
+
+def webhook_takers(*, event_type: str, organisation_ids: set) -> list[Subscription]:
+    """The active subscriptions to the event that may see these organisations' tickets."""
+    return [
+        s
+        for s in Subscription.objects.filter(
+            Q(organisation__isnull=True) | Q(organisation_id__in=organisation_ids),
+            is_active=True,
+            owner__is_active=True,
+        ).select_related("owner")
+        if event_type in s.events and owner_may_subscribe(s)
+    ]
 
 
 def dispatch(delivery_ids: list) -> None:

@@ -92,8 +92,10 @@ def ticket_file(
             created_at=now,
         )
         sla.sla_start(ticket=ticket, at=now)  # the deadlines go in with the INSERT
-        # The number last: its counter row stays locked until the commit, so concurrent
-        # filings wait for each other only from here on.
+        # Who is mailed (and told by webhook) is read before the number is drawn: the
+        # counter row stays locked until the commit, so concurrent filings wait for each
+        # other only from there on, for writes alone.
+        mail = notify.plan_ticket_filed(ticket=ticket, actor=actor)
         ticket.number = _next_number()
         ticket.save()
         history(ticket, actor, EventKind.FILED, new=ticket.status)
@@ -101,7 +103,7 @@ def ticket_file(
         if follows is not None:
             ticket_link(ticket=ticket, actor=actor, other=follows, kind=LinkKind.FOLLOWS)
         sla.sla_started(ticket=ticket, at=now)
-        notify.notify_ticket_filed(ticket=ticket, actor=actor)
+        mail.write()
         if moderation.may_flag_ticket(ticket):
             with optional("moderation flags of a filed ticket", ticket=ticket.number):
                 moderation.flag_ticket(ticket=ticket)
