@@ -261,6 +261,9 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
     search_help_text = _("Words, a ticket number or an organisation's name")
     ordering = ("-created_at", "-id")  # see get_ordering
     list_per_page = 50
+    # No expandable sections under the rows (unfold's list_sections), said here: a missing
+    # attribute is looked up again in each row of the list template.
+    list_sections = ()
     # One count of the filtered list, estimated past EXACT_COUNT_LIMIT; not a second one
     # of the whole table.
     paginator = EstimatedCountPaginator
