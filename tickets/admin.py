@@ -264,6 +264,9 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
     # No expandable sections under the rows (unfold's list_sections), said here: a missing
     # attribute is looked up again in each row of the list template.
     list_sections = ()
+    # Nor fields shown on a condition (unfold's conditional_fields): looked up again for
+    # each field of the change form otherwise.
+    conditional_fields = {}
     # One count of the filtered list, estimated past EXACT_COUNT_LIMIT; not a second one
     # of the whole table.
     paginator = EstimatedCountPaginator
@@ -308,6 +311,18 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
             .annotate(flag_words=moderation_selectors.open_flag_words())
             .order_by(*self.get_ordering(request))
         )
+
+    def get_object(self, request, object_id, from_field=None):
+        """The ticket, read once for a page that only shows it: the state machine's
+        change_view reads it for the status buttons before Django's change form reads it
+        again. A post reads it afresh each time."""
+        if request.method not in ("GET", "HEAD"):
+            return super().get_object(request, object_id, from_field)
+        read = request.__dict__.setdefault("_tickets_read", {})
+        key = (object_id, from_field)
+        if key not in read:
+            read[key] = super().get_object(request, object_id, from_field)
+        return read[key]
 
     def get_ordering(self, request):
         """The most urgent live deadline first (reaction while new, resolution in
@@ -665,14 +680,15 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and obj is not None:
-            context.update(self._ticket_panel(request, obj))
+            adminform = context.get("adminform")
+            context.update(self._ticket_panel(request, obj, getattr(adminform, "form", None)))
             # The mixin hands a generator; the page shows the buttons twice.
             transitions = context.get(self.fsm_context_key) or ()
             context[self.fsm_context_key] = list(transitions)
             context["show_save_and_add_another"] = False
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def _ticket_panel(self, request, ticket: Ticket) -> dict:
+    def _ticket_panel(self, request, ticket: Ticket, form=None) -> dict:
         user = request.user
         return {
             "ticket_panel": True,
@@ -680,7 +696,7 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
             "ticket_files": selectors.attachments_visible_to(user)
             .filter(ticket=ticket, comment=None)
             .select_related("merged_from"),
-            "links": selectors.links_of(user, ticket),
+            "links": self._links(request, ticket, form),
             "history": selectors.history_of(ticket),
             "sla_events": ticket.sla_events.all(),
             "presence_poll_ms": settings.PRESENCE_POLL_SECONDS * 1000,
@@ -690,6 +706,14 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
             "neighbours": self._neighbours(request, ticket),
             "assign_token": new_token(),
         }
+
+    @staticmethod
+    def _links(request, ticket: Ticket, form) -> list[dict]:
+        """The ticket's links: those the change form read for its "Remove links" choices
+        when the page only shows the ticket, else read now (a post may have changed them)."""
+        if form is not None and not form.is_bound and getattr(form, "links", None) is not None:
+            return form.links
+        return selectors.links_of(request.user, ticket)
 
     def _macros_for(self, request, ticket: Ticket) -> list[dict]:
         """The active macros with their text ready for this ticket (the page's script

@@ -350,11 +350,14 @@ class TicketChangeForm(ServiceForm):
             self.initial.update(preview)
 
     def _link_choices(self) -> list[tuple[int, str]]:
+        # The ticket's links as read now (the ticket page lists them too, from here).
+        self.links = None
         if self.actor is None or self.instance.pk is None:
             return []
+        self.links = selectors.links_of(self.actor, self.instance)
         return [
             (row["link"].pk, f"{row['label']} {row['other'].number} · {row['other'].subject}")
-            for row in selectors.links_of(self.actor, self.instance)
+            for row in self.links
         ]
 
     def clean_link_ticket(self) -> Ticket | None:
