@@ -26,12 +26,17 @@ from tickets.models import (
 )
 
 
+def sees_every_ticket(user: User) -> bool:
+    """Contractor staff (and superusers) see every ticket (``tickets_visible_to``)."""
+    return user.is_authenticated and user.is_active and (user.is_contractor or user.is_superuser)
+
+
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     """Contractor staff see every ticket; a customer sees their organisation's only."""
     tickets = Ticket.objects.select_related("organisation", "requester", "assignee")
     if not user.is_authenticated or not user.is_active:
         return tickets.none()
-    if user.is_contractor or user.is_superuser:
+    if sees_every_ticket(user):
         return tickets
     if user.is_customer:
         return tickets.filter(organisation_id=user.organisation_id)
@@ -49,6 +54,8 @@ def comments_visible_to(user: User, ticket: Ticket) -> QuerySet[Comment]:
 
 def attachments_visible_to(user: User) -> QuerySet[Attachment]:
     """Files of visible tickets, minus those on internal notes for customers."""
+    if sees_every_ticket(user):  # every ticket's files: no list of visible tickets to ask
+        return Attachment.objects.filter(ticket__isnull=False)
     attachments = Attachment.objects.filter(ticket__in=tickets_visible_to(user))
     if not (user.is_contractor or user.is_superuser):
         attachments = attachments.filter(Q(comment__isnull=True) | Q(comment__is_internal=False))
@@ -60,11 +67,13 @@ def links_of(user: User, ticket: Ticket) -> list[dict]:
     query: this ticket's own links first, then those pointing at it)."""
     from tickets.models import INVERSE_LINK_LABELS
 
-    visible = tickets_visible_to(user)
+    if sees_every_ticket(user):  # every ticket: no list of visible tickets to ask
+        condition = Q(source=ticket) | Q(target=ticket)
+    else:
+        visible = tickets_visible_to(user)
+        condition = Q(source=ticket, target__in=visible) | Q(target=ticket, source__in=visible)
     links = (
-        TicketLink.objects.filter(
-            Q(source=ticket, target__in=visible) | Q(target=ticket, source__in=visible)
-        )
+        TicketLink.objects.filter(condition)
         .select_related("source", "target")
         .order_by("pk")
     )
