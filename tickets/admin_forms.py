@@ -74,7 +74,20 @@ class SubmitButton(forms.CheckboxInput):
         )
 
 
+class ReadOnceChoices(forms.models.ModelChoiceIterator):
+    """The choices from one plain read of the queryset (kept by it), not through a
+    server-side cursor opened, read and closed for a list of a few dozen people."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
 class StaffChoiceField(forms.ModelChoiceField):
+    iterator = ReadOnceChoices
+
     def label_from_instance(self, obj: User) -> str:
         return f"{obj.get_full_name()} ({obj.get_role_display()})"
 
