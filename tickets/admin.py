@@ -22,6 +22,7 @@ from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext
@@ -186,6 +187,21 @@ class FlaggedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class RelatedFilterReadWhenShown(admin.RelatedFieldListFilter):
+    """Django's filter by a related row (an organisation, an assignee), its choices (every
+    such row) read only when the list draws them: the ticket page's neighbours
+    (``NeighbourList``) apply the list's filters without drawing any."""
+
+    def field_choices(self, field, request, model_admin):
+        parent = super().field_choices
+        return SimpleLazyObject(lambda: parent(field, request, model_admin))
+
+    def has_output(self):
+        if getattr(self.request, "filters_only", False) and not self.used_parameters:
+            return True  # not drawn, and filters nothing: whether it would be shown is moot
+        return super().has_output()
+
+
 def sla_deadline_expression():
     """The deadline the agent works against (``tickets.models.live_deadline_expression``)."""
     return live_deadline_expression()
@@ -252,8 +268,8 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
         "status",
         "type",
         "priority",
-        "organisation",
-        "assignee",
+        ("organisation", RelatedFilterReadWhenShown),
+        ("assignee", RelatedFilterReadWhenShown),
     )
     list_select_related = ("organisation", "assignee")
     # Searched by get_search_results (the search document and the number's index).
