@@ -333,12 +333,22 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
         change_view reads it for the status buttons before Django's change form reads it
         again. A post reads it afresh each time."""
         if request.method not in ("GET", "HEAD"):
-            return super().get_object(request, object_id, from_field)
+            return self._read_ticket(request, object_id, from_field)
         read = request.__dict__.setdefault("_tickets_read", {})
         key = (object_id, from_field)
         if key not in read:
-            read[key] = super().get_object(request, object_id, from_field)
+            read[key] = self._read_ticket(request, object_id, from_field)
         return read[key]
+
+    def _read_ticket(self, request, object_id, from_field=None):
+        """Django's get_object on the tickets this person may see, without what the list
+        annotates for its columns and order (a ticket page shows neither)."""
+        field = Ticket._meta.pk if from_field is None else Ticket._meta.get_field(from_field)
+        try:
+            object_id = field.to_python(object_id)
+            return selectors.tickets_visible_to(request.user).get(**{field.name: object_id})
+        except (Ticket.DoesNotExist, ValidationError, ValueError):
+            return None
 
     def get_ordering(self, request):
         """The most urgent live deadline first (reaction while new, resolution in
