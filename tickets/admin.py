@@ -718,10 +718,7 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
         user = request.user
         return {
             "ticket_panel": True,
-            "comments": selectors.comments_visible_to(user, ticket),
-            "ticket_files": selectors.attachments_visible_to(user)
-            .filter(ticket=ticket, comment=None)
-            .select_related("merged_from"),
+            **self._conversation(user, ticket),
             "links": self._links(request, ticket, form),
             "history": selectors.history_of(ticket),
             "sla_events": ticket.sla_events.all(),
@@ -732,6 +729,23 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
             "neighbours": self._neighbours(request, ticket),
             "assign_token": new_token(),
         }
+
+    @staticmethod
+    def _conversation(user, ticket: Ticket) -> dict:
+        """The comments, each with its files (``files``), and the files of the ticket
+        itself: the ticket's files read in one query and shared out."""
+        files = (
+            selectors.attachments_visible_to(user)
+            .filter(ticket=ticket)
+            .select_related("merged_from")
+        )
+        by_comment: dict[int | None, list] = {}
+        for file in files:
+            by_comment.setdefault(file.comment_id, []).append(file)
+        comments = list(selectors.comments_visible_to(user, ticket).prefetch_related(None))
+        for comment in comments:
+            comment.files = by_comment.get(comment.pk, [])
+        return {"comments": comments, "ticket_files": by_comment.get(None, [])}
 
     @staticmethod
     def _links(request, ticket: Ticket, form) -> list[dict]:
