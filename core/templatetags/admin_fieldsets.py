@@ -51,10 +51,20 @@ def _help_text(help_text) -> str:
 
 
 def _errors(field) -> str:
-    if field.is_readonly:  # a read-only field has none (unfold's template reads nothing)
+    if field.is_readonly or not field.field.errors:  # none to list: nothing rendered
         return ""
-    errors = field.errors()
-    return format_html(_ERRORS, errors) if errors else ""
+    return format_html(_ERRORS, field.errors())
+
+
+class _ErrorsKnown:
+    """A field as unfold's line-classes tag reads it, whose errors are only asked whether
+    there are any (not rendered, empty, through the error list's template)."""
+
+    def __init__(self, field):
+        self.field = field.field
+
+    def errors(self):
+        return bool(self.field.errors)
 
 
 def _readonly_value(field, context) -> str:
@@ -134,8 +144,9 @@ def _row(line, index: int, last: bool, context, compressed: bool) -> str:
     row_classes = unfold_tags.fieldset_row_classes({"line": _Line(line, fields)})
     cells = []
     for field in fields:
+        shape = field if field.is_readonly else _ErrorsKnown(field)
         classes = unfold_tags.fieldset_line_classes(
-            {"field": field, "adminform": context.get("adminform")}
+            {"field": shape, "adminform": context.get("adminform")}
         )
         cells.append(
             format_html(
