@@ -83,6 +83,10 @@ from tickets.models import (
 # The heading of Django's filter template (admin/filter.html), which the view filter's own
 # template repeats: a variable, so that Django's catalogue, not ours, translates it.
 DJANGO_FILTER_HEADING = " By %(filter_title)s "
+# unfold's filter template (admin/filter.html), written in Python for the list's filters
+# (core.templatetags.admin_filters): the organisation and assignee filters alone draw
+# dozens of choices.
+LEAN_FILTER_TEMPLATE = "admin/lean_filter.html"
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -120,6 +124,7 @@ class QueueFilter(admin.SimpleListFilter):
 
 class AssignmentFilter(admin.SimpleListFilter):
     title = _("assignment")
+    template = LEAN_FILTER_TEMPLATE
     parameter_name = "assigned"
 
     def lookups(self, request, model_admin):
@@ -135,6 +140,7 @@ class AssignmentFilter(admin.SimpleListFilter):
 
 class OpenFilter(admin.SimpleListFilter):
     title = _("open or finished")
+    template = LEAN_FILTER_TEMPLATE
     parameter_name = "open"
 
     def lookups(self, request, model_admin):
@@ -150,6 +156,7 @@ class OpenFilter(admin.SimpleListFilter):
 
 class SlaFilter(admin.SimpleListFilter):
     title = _("SLA")
+    template = LEAN_FILTER_TEMPLATE
     parameter_name = "sla"
 
     def lookups(self, request, model_admin):
@@ -176,6 +183,7 @@ class FlaggedFilter(admin.SimpleListFilter):
     """The review queue: tickets or comments sent with improper words, not reviewed yet."""
 
     title = _("moderation")
+    template = LEAN_FILTER_TEMPLATE
     parameter_name = "flagged"
 
     def lookups(self, request, model_admin):
@@ -187,10 +195,19 @@ class FlaggedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ChoicesFilter(admin.ChoicesFieldListFilter):
+    """Django's filter by a field's choices, drawn by LEAN_FILTER_TEMPLATE."""
+
+    template = LEAN_FILTER_TEMPLATE
+
+
 class RelatedFilterReadWhenShown(admin.RelatedFieldListFilter):
     """Django's filter by a related row (an organisation, an assignee), its choices (every
     such row) read only when the list draws them: the ticket page's neighbours
-    (``NeighbourList``) apply the list's filters without drawing any."""
+    (``NeighbourList``) apply the list's filters without drawing any. Drawn by
+    LEAN_FILTER_TEMPLATE."""
+
+    template = LEAN_FILTER_TEMPLATE
 
     def field_choices(self, field, request, model_admin):
         parent = super().field_choices
@@ -265,9 +282,9 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
         OpenFilter,
         FlaggedFilter,
         SlaFilter,
-        "status",
-        "type",
-        "priority",
+        ("status", ChoicesFilter),
+        ("type", ChoicesFilter),
+        ("priority", ChoicesFilter),
         ("organisation", RelatedFilterReadWhenShown),
         ("assignee", RelatedFilterReadWhenShown),
     )
