@@ -62,6 +62,11 @@ def attachments_visible_to(user: User) -> QuerySet[Attachment]:
     return attachments
 
 
+LINKED_TICKET_FIELDS = tuple(
+    f"{side}__{name}" for side in ("source", "target") for name in ("number", "subject", "status")
+)
+
+
 def links_of(user: User, ticket: Ticket) -> list[dict]:
     """Both directions of a ticket's links, as each reads from this ticket's side (one
     query: this ticket's own links first, then those pointing at it)."""
@@ -75,6 +80,8 @@ def links_of(user: User, ticket: Ticket) -> list[dict]:
     links = (
         TicketLink.objects.filter(condition)
         .select_related("source", "target")
+        # What every reader shows of the other ticket: its number, subject and status.
+        .only("kind", "source", "target", *LINKED_TICKET_FIELDS)
         .order_by("pk")
     )
     outgoing, incoming = [], []
