@@ -755,11 +755,16 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
             selectors.attachments_visible_to(user)
             .filter(ticket=ticket)
             .select_related("merged_from")
+            .defer(*_MERGED_FROM_BUT_NUMBER)
         )
         by_comment: dict[int | None, list] = {}
         for file in files:
             by_comment.setdefault(file.comment_id, []).append(file)
-        comments = list(selectors.comments_visible_to(user, ticket).prefetch_related(None))
+        comments = list(
+            selectors.comments_visible_to(user, ticket)
+            .prefetch_related(None)
+            .defer(*_MERGED_FROM_BUT_NUMBER)
+        )
         for comment in comments:
             comment.files = by_comment.get(comment.pk, [])
         return {"comments": comments, "ticket_files": by_comment.get(None, [])}
@@ -951,6 +956,14 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
             "number": ticket.number,
             "status": ticket.get_status_display(),
         }
+
+
+# A comment or file merged from another ticket shows that ticket's number, nothing else.
+_MERGED_FROM_BUT_NUMBER = tuple(
+    f"merged_from__{field.name}"
+    for field in Ticket._meta.concrete_fields
+    if field.name not in ("id", "number")
+)
 
 
 class NeighbourList(ChangeList):
