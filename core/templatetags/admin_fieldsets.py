@@ -11,11 +11,17 @@ inline's) is left to unfold's template.
 """
 
 from django import template
+from django.contrib.admin.utils import FieldIsAForeignKeyColumnName, _get_non_gfk_field
+from django.core.exceptions import FieldDoesNotExist
+from django.forms.utils import flatatt
 from django.template.loader import render_to_string
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
+from unfold import forms as unfold_forms
+from unfold.fields import UnfoldAdminField, UnfoldAdminReadonlyField
 from unfold.templatetags import unfold as unfold_tags
+from unfold.widgets import LABEL_CLASSES
 
 register = template.Library()
 
@@ -28,6 +34,42 @@ _COMPRESSED_LABEL = (
     " lg:*:m-0"
 )
 _ERRORS = '<div class="mt-2 text-red-600 text-xs dark:text-red-500">\n{}\n</div>'
+
+
+# unfold's read-only label attributes (UnfoldAdminReadonlyField.label_tag), the same for all.
+_READONLY_LABEL_ATTRS = flatatt({"class": " ".join([*LABEL_CLASSES, "mb-2"])})
+
+
+class _ReadonlyField(UnfoldAdminReadonlyField):
+    """unfold's read-only field, whose kind (a file, an image, JSON) is told by the model
+    field alone: a computed value (a display method) is worked out for the contents only,
+    not once more when the field is built."""
+
+    def _resolve_field(self):
+        name = self.field["field"]
+        if not isinstance(name, str):
+            return (None, None, None)
+        try:
+            _get_non_gfk_field(self.form.instance._meta, name)
+        except (FieldDoesNotExist, FieldIsAForeignKeyColumnName):
+            return (None, None, None)  # a method or property: no file, image or JSON
+        return super()._resolve_field()
+
+    def label_tag(self):
+        label = capfirst(self.field["label"])
+        return format_html("<label{}>{}</label>", _READONLY_LABEL_ATTRS, label)
+
+
+def _fields_of(line) -> list:
+    """unfold's Fieldline.__iter__, read-only fields built as _ReadonlyField."""
+    if type(line).__iter__ is not unfold_forms.Fieldline.__iter__:
+        return list(line)
+    return [
+        _ReadonlyField(line.form, name, is_first=(index == 0), model_admin=line.model_admin)
+        if name in line.readonly_fields
+        else UnfoldAdminField(line.form, name, is_first=(index == 0))
+        for index, name in enumerate(line.fields)
+    ]
 
 
 class _Line:
@@ -140,7 +182,7 @@ def _field(field, context, compressed: bool) -> str:
 
 def _row(line, index: int, last: bool, context, compressed: bool) -> str:
     """unfold/helpers/fieldset_row.html, without conditional fields."""
-    fields = list(line)
+    fields = _fields_of(line)
     row_classes = unfold_tags.fieldset_row_classes({"line": _Line(line, fields)})
     cells = []
     for field in fields:
