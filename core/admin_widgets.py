@@ -11,8 +11,8 @@ from unfold import widgets
 _OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
 
 
-def _attrs(attrs: dict) -> str:
-    """Django's django/forms/widgets/attrs.html, in Python."""
+def html_attrs(attrs: dict) -> str:
+    """Django's django/forms/widgets/attrs.html (and forms/attrs.html), in Python."""
     return format_html_join(
         "",
         "{}",
@@ -51,7 +51,7 @@ class LeanSelect(widgets.UnfoldAdminSelectWidget):
                     format_html(
                         '\n            <option value="{}"{}>{}</option>',
                         f"{option['value']}",  # as stringformat:"s"
-                        _attrs(option["attrs"]),
+                        html_attrs(option["attrs"]),
                         option["label"],
                     )
                 )
@@ -65,7 +65,7 @@ class LeanSelect(widgets.UnfoldAdminSelectWidget):
             "hover:text-base-700 dark:text-base-500 dark:hover:text-base-200 "
             '-translate-y-1/2">expand_more</span>\n</div>',
             context["name"],
-            _attrs(context["attrs"]),
+            html_attrs(context["attrs"]),
             mark_safe("".join(conditional_escape(part) for part in parts)),  # noqa: S308
         )
 

@@ -18,10 +18,14 @@ from django.template.loader import render_to_string
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from unfold import forms as unfold_forms
 from unfold.fields import UnfoldAdminField, UnfoldAdminReadonlyField
+from unfold.settings import get_config
 from unfold.templatetags import unfold as unfold_tags
-from unfold.widgets import LABEL_CLASSES
+from unfold.widgets import CHECKBOX_LABEL_CLASSES, LABEL_CLASSES
+
+from core.admin_widgets import html_attrs
 
 register = template.Library()
 
@@ -58,6 +62,45 @@ class _ReadonlyField(UnfoldAdminReadonlyField):
     def label_tag(self):
         label = capfirst(self.field["label"])
         return format_html("<label{}>{}</label>", _READONLY_LABEL_ATTRS, label)
+
+
+# Django's label punctuation (BoundField.label_tag): a variable, so that Django's
+# catalogue, not ours, translates it.
+DJANGO_LABEL_PUNCTUATION = ":?.!"
+_REQUIRED_MARK = mark_safe('<span class="text-red-600 dark:text-red-500">*</span>')
+_LABEL_CLASSES = " ".join(LABEL_CLASSES)
+_CHECKBOX_LABEL_CLASSES = " ".join(CHECKBOX_LABEL_CLASSES)
+
+
+def _editable_label(field) -> str:
+    """unfold's UnfoldAdminField.label_tag through Django's BoundField.label_tag and its
+    django/forms/label.html, in Python; a form with its own label template, or labels
+    with language flags, gets theirs."""
+    bound = field.field
+    form = bound.form
+    if (
+        form.template_name_label != "django/forms/label.html"
+        or get_config()["EXTENSIONS"]["modeltranslation"]["flags"]
+    ):
+        return field.label_tag()
+    required = bound.field.required
+    classes = [_CHECKBOX_LABEL_CLASSES if field.is_checkbox else _LABEL_CLASSES]
+    if required:
+        classes.append("required")
+    attrs = {"class": " ".join(classes)}
+    contents = mark_safe(conditional_escape(bound.label)) or bound.label  # noqa: S308
+    if required and contents and contents[-1] not in gettext(DJANGO_LABEL_PUNCTUATION):
+        contents = format_html("{}{}", contents, _REQUIRED_MARK)
+    widget = bound.field.widget
+    id_ = widget.attrs.get("id") or bound.auto_id
+    if not id_:
+        return conditional_escape(contents)
+    id_for_label = widget.id_for_label(id_)
+    if id_for_label:
+        attrs["for"] = id_for_label
+    if required and hasattr(form, "required_css_class"):
+        attrs["class"] += " " + form.required_css_class
+    return format_html("<label{}>{}</label>", html_attrs(attrs), contents)
 
 
 def _fields_of(line) -> list:
@@ -131,7 +174,7 @@ def _readonly_value(field, context) -> str:
 
 def _field(field, context, compressed: bool) -> str:
     """unfold/helpers/fieldset_row_field.html or fieldset_row_checkbox.html."""
-    label = field.label_tag()
+    label = field.label_tag() if field.is_readonly else _editable_label(field)
     if field.is_checkbox:
         help_text = field.field.help_text
         if compressed:
