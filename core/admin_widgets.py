@@ -70,12 +70,56 @@ class LeanSelect(widgets.UnfoldAdminSelectWidget):
         )
 
 
+def _input_html(widget: dict) -> str:
+    """Django's django/forms/widgets/input.html, in Python."""
+    value = widget["value"]
+    shown = "" if value is None else format_html(' value="{}"', f"{value}")
+    return format_html(
+        '<input type="{}" name="{}"{}{}>',
+        widget["type"],
+        widget["name"],
+        shown,
+        html_attrs(widget["attrs"]),
+    )
+
+
+class LeanTextInput(widgets.UnfoldAdminTextInputWidget):
+    """unfold's text input, its markup (unfold/widgets/text.html of the pinned release,
+    without a prefix or suffix) written in Python."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        if self.template_name != "unfold/widgets/text.html" or any(
+            widget.get(key) for key in ("prefix", "prefix_icon", "suffix", "suffix_icon")
+        ):
+            return super().render(name, value, attrs, renderer)
+        return format_html(
+            '\n<div class="max-w-2xl relative w-full">\n    {}\n</div>\n', _input_html(widget)
+        )
+
+
+class LeanTextarea(widgets.UnfoldAdminTextareaWidget):
+    """unfold's text area, its markup (unfold/widgets/textarea.html of the pinned release)
+    written in Python."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if self.template_name != "unfold/widgets/textarea.html":
+            return super().render(name, value, attrs, renderer)
+        widget = self.get_context(name, value, attrs)["widget"]
+        return format_html(
+            '<textarea name="{}"{}>{}</textarea>',
+            widget["name"],
+            html_attrs(widget["attrs"]),
+            widget["value"] or "",
+        )
+
+
 UNFOLD_WIDGETS = {
-    forms.TextInput: widgets.UnfoldAdminTextInputWidget,
+    forms.TextInput: LeanTextInput,
     forms.EmailInput: widgets.UnfoldAdminEmailInputWidget,
     forms.URLInput: widgets.UnfoldAdminURLInputWidget,
     forms.NumberInput: widgets.UnfoldAdminIntegerFieldWidget,
-    forms.Textarea: widgets.UnfoldAdminTextareaWidget,
+    forms.Textarea: LeanTextarea,
     forms.Select: LeanSelect,
     forms.SelectMultiple: widgets.UnfoldAdminSelectMultipleWidget,
     forms.CheckboxSelectMultiple: widgets.UnfoldAdminCheckboxSelectMultipleWidget,
