@@ -733,9 +733,14 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
 
     def _ticket_panel(self, request, ticket: Ticket, form=None) -> dict:
         user = request.user
+        conversation = self._conversation(user, ticket)
+        if form is not None and not form.is_bound and "seen" in form.fields:
+            if selectors.sees_every_ticket(user):  # the page read every comment
+                seen = services.seen_state(ticket, conversation["comments"])
+                form.fields["seen"].initial = seen
         return {
             "ticket_panel": True,
-            **self._conversation(user, ticket),
+            **conversation,
             "links": self._links(request, ticket, form),
             "history": selectors.history_of(ticket),
             "sla_events": ticket.sla_events.all(),

@@ -340,7 +340,8 @@ class TicketChangeForm(ServiceForm):
         super().__init__(*args, **kwargs)
         ticket = self.instance
         self.fields["expected_status"].initial = ticket.status
-        self.fields["seen"].initial = services.seen_state(ticket) if ticket.pk else ""
+        # Worked out when the page is drawn (the ticket page gives it the comments it read).
+        self.fields["seen"].initial = (lambda: services.seen_state(ticket)) if ticket.pk else ""
         self.changes = services.Changes()  # what changed, when a change refused the post
         # Files kept from an earlier try of this page (``tickets.kept_uploads``).
         self.kept = (
