@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from core.choices import TranslatedChoicesOnce
+
 
 class Organisation(models.Model):
     """A customer company with a support and maintenance contract."""
@@ -69,8 +71,10 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
 
-class User(AbstractUser):
-    """A person who logs in by e-mail: a customer's employee or the contractor's staff."""
+class User(TranslatedChoicesOnce, AbstractUser):
+    """A person who logs in by e-mail: a customer's employee or the contractor's staff.
+    Its role is named with labels translated once per language (``core.choices``): the
+    ticket page's list of staff names each one's role."""
 
     username = None
     email = models.EmailField(_("e-mail address"), unique=True)

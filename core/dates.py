@@ -1,11 +1,13 @@
 """Writing moments the one way the portal does."""
 
 import datetime
+import functools
 
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 
 def gmt_label(moment: datetime.datetime, zone: datetime.tzinfo) -> str:
@@ -19,7 +21,13 @@ def gmt_label(moment: datetime.datetime, zone: datetime.tzinfo) -> str:
 def exact_text(moment: datetime.datetime) -> str:
     """'1 Dec 2026, 14:24 (GMT+3)': the moment in the current time zone, the portal's one
     date format (helpdesk/formats) and its offset."""
-    zone = timezone.get_current_timezone()
+    return _exact_text(moment, timezone.get_current_timezone(), get_language())
+
+
+# A moment reads the same in a given zone and language: lists show the same tickets'
+# moments page after page (a few thousand kept per process).
+@functools.lru_cache(maxsize=4096)
+def _exact_text(moment: datetime.datetime, zone: datetime.tzinfo, language: str | None) -> str:
     local = moment.astimezone(zone)
     return f"{formats.date_format(local, 'DATETIME_FORMAT')} ({gmt_label(local, zone)})"
 

@@ -22,9 +22,12 @@ class EstimatedCountPaginator(Paginator):
         queryset = self.object_list
         if not hasattr(queryset, "query") or queryset.db is None:
             return super().count
-        capped = queryset.order_by()[: EXACT_COUNT_LIMIT + 1].count()
+        # Rows are counted by their key alone: what the list annotates for display (a
+        # subquery a row, say) is neither selected nor worked out for the count.
+        rows = queryset.order_by().values("pk")
+        capped = rows[: EXACT_COUNT_LIMIT + 1].count()
         if capped <= EXACT_COUNT_LIMIT or connections[queryset.db].vendor != "postgresql":
             return capped
-        plan = json.loads(queryset.order_by().explain(format="json"))
+        plan = json.loads(rows.explain(format="json"))
         self.estimated = True
         return max(int(plan[0]["Plan"]["Plan Rows"]), capped)

@@ -91,12 +91,19 @@ class HelpdeskAdminSite(UnfoldAdminSite):
         return response
 
     def get_app_list(self, request, app_label=None):
-        apps = super().get_app_list(request, app_label)
-        rank = {label: n for n, label in enumerate(APP_ORDER)}
-        apps = sorted(apps, key=lambda app: (rank.get(app["app_label"], len(rank)), app["name"]))
-        for app in apps:
-            app["models"].sort(key=_model_rank)
-        return apps
+        """The apps in APP_ORDER, worked out once per request: every staff page asks twice
+        (the admin's context and the sidebar, ``sidebar_navigation``)."""
+        built = request.__dict__.setdefault("_helpdesk_app_lists", {})
+        if app_label not in built:
+            apps = super().get_app_list(request, app_label)
+            rank = {label: n for n, label in enumerate(APP_ORDER)}
+            apps = sorted(
+                apps, key=lambda app: (rank.get(app["app_label"], len(rank)), app["name"])
+            )
+            for app in apps:
+                app["models"].sort(key=_model_rank)
+            built[app_label] = apps
+        return built[app_label]
 
 
 class HelpdeskAdminConfig(AdminConfig):
@@ -119,27 +126,29 @@ def sidebar_navigation(request) -> list[dict]:
     groups = []
     for app in admin.site.get_app_list(request):
         icon = APP_ICONS.get(app["app_label"], "table_rows")
-        items = [
-            {"title": model["name"], "icon": icon, "link": model["admin_url"]}
-            for model in app["models"]
-            if model["admin_url"]
-        ]
+        items = [_item(model["name"], icon, model["admin_url"]) for model in app["models"]]
+        items = [item for item in items if item["link"]]
         if app["app_label"] == "tickets" and is_contractor_staff(request.user):
-            dashboard = {"title": _("Triage dashboard"), "icon": "dashboard"}
-            items.insert(1, {**dashboard, "link": reverse("admin:index")})
+            items.insert(1, _item(_("Triage dashboard"), "dashboard", reverse("admin:index")))
         if items:
-            groups.append({"title": app["name"], "separator": bool(groups), "items": items})
+            groups.append(_group(app["name"], bool(groups), items))
     if is_contractor_staff(request.user):
-        groups.append(
-            {
-                "title": _("Reports"),
-                "separator": True,
-                "items": [
-                    {"title": _("Reports"), "icon": "bar_chart", "link": reverse("reports:index")}
-                ],
-            }
-        )
+        reports = _item(_("Reports"), "bar_chart", reverse("reports:index"))
+        groups.append(_group(_("Reports"), True, [reports]))
     return groups
+
+
+# unfold's sidebar template asks each group and link for these; said here, they are not
+# looked for in vain on every page (no badges, no link callbacks, nothing collapsible).
+def _item(title, icon: str, link) -> dict:
+    return {"title": title, "icon": icon, "link": link, "badge": None, "link_callback": None}
+
+
+def _group(title, separator: bool, items: list[dict]) -> dict:
+    return {
+        "title": title, "separator": separator, "items": items, "collapsible": False,
+        "badge": None,
+    }
 
 
 def triage_counts(user) -> list[dict]:

@@ -14,6 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import TranslatedChoicesOnce
+
 
 class Priority(models.IntegerChoices):
     """The priority scale of the contract; each has its own targets (``SlaPolicy``)."""
@@ -153,7 +155,7 @@ class RecalculationNote(models.TextChoices):
     OUT_OF_HOURS_APPROVED = "out-of-hours window approved", _("out-of-hours window approved")
 
 
-class SlaEvent(models.Model):
+class SlaEvent(TranslatedChoicesOnce, models.Model):
     """One line of a ticket's SLA trail."""
 
     ticket = models.ForeignKey(

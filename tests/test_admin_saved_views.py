@@ -213,7 +213,7 @@ def test_the_list_makes_as_many_queries_with_5_saved_views_as_with_none(
         factories.TicketFactory()
     client.force_login(agent)
     client.get(f"{LIST}?queue=open")  # warm the per-process caches
-    with django_assert_max_num_queries(20) as none:
+    with django_assert_max_num_queries(11) as none:
         page = client.get(f"{LIST}?queue=open").content.decode()
     assert "My views" not in page
     for n in range(5):

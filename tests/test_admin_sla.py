@@ -65,7 +65,7 @@ def test_changelist_query_count_does_not_grow_with_the_page(
     client.force_login(agent)
     for _ in range(3):
         factories.TicketFactory(requester=customer)
-    with django_assert_max_num_queries(20) as small:
+    with django_assert_max_num_queries(11) as small:
         client.get("/admin/tickets/ticket/")
     for _ in range(30):
         factories.TicketFactory(requester=customer)

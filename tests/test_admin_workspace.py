@@ -356,7 +356,7 @@ def test_the_list_makes_as_many_queries_for_10_rows_as_for_50(
 
     add(10)
     client.get(LIST)  # warm the per-process caches (the calendar, content types)
-    with django_assert_max_num_queries(20) as ten:
+    with django_assert_max_num_queries(11) as ten:
         assert client.get(LIST).content.decode().count('class="ticket-number"') == 10
     add(40)
     with django_assert_num_queries(len(ten.captured_queries)):

@@ -22,6 +22,7 @@ from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext
@@ -82,6 +83,10 @@ from tickets.models import (
 # The heading of Django's filter template (admin/filter.html), which the view filter's own
 # template repeats: a variable, so that Django's catalogue, not ours, translates it.
 DJANGO_FILTER_HEADING = " By %(filter_title)s "
+# unfold's filter template (admin/filter.html), written in Python for the list's filters
+# (core.templatetags.admin_filters): the organisation and assignee filters alone draw
+# dozens of choices.
+LEAN_FILTER_TEMPLATE = "admin/lean_filter.html"
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -119,6 +124,7 @@ class QueueFilter(admin.SimpleListFilter):
 
 class AssignmentFilter(admin.SimpleListFilter):
     title = _("assignment")
+    template = LEAN_FILTER_TEMPLATE
     parameter_name = "assigned"
 
     def lookups(self, request, model_admin):
@@ -134,6 +140,7 @@ class AssignmentFilter(admin.SimpleListFilter):
 
 class OpenFilter(admin.SimpleListFilter):
     title = _("open or finished")
+    template = LEAN_FILTER_TEMPLATE
     parameter_name = "open"
 
     def lookups(self, request, model_admin):
@@ -149,6 +156,7 @@ class OpenFilter(admin.SimpleListFilter):
 
 class SlaFilter(admin.SimpleListFilter):
     title = _("SLA")
+    template = LEAN_FILTER_TEMPLATE
     parameter_name = "sla"
 
     def lookups(self, request, model_admin):
@@ -175,6 +183,7 @@ class FlaggedFilter(admin.SimpleListFilter):
     """The review queue: tickets or comments sent with improper words, not reviewed yet."""
 
     title = _("moderation")
+    template = LEAN_FILTER_TEMPLATE
     parameter_name = "flagged"
 
     def lookups(self, request, model_admin):
@@ -184,6 +193,30 @@ class FlaggedFilter(admin.SimpleListFilter):
         if self.value() == "yes":
             return queryset.filter(moderation_selectors.has_open_flag())
         return queryset
+
+
+class ChoicesFilter(admin.ChoicesFieldListFilter):
+    """Django's filter by a field's choices, drawn by LEAN_FILTER_TEMPLATE."""
+
+    template = LEAN_FILTER_TEMPLATE
+
+
+class RelatedFilterReadWhenShown(admin.RelatedFieldListFilter):
+    """Django's filter by a related row (an organisation, an assignee), its choices (every
+    such row) read only when the list draws them: the ticket page's neighbours
+    (``NeighbourList``) apply the list's filters without drawing any. Drawn by
+    LEAN_FILTER_TEMPLATE."""
+
+    template = LEAN_FILTER_TEMPLATE
+
+    def field_choices(self, field, request, model_admin):
+        parent = super().field_choices
+        return SimpleLazyObject(lambda: parent(field, request, model_admin))
+
+    def has_output(self):
+        if getattr(self.request, "filters_only", False) and not self.used_parameters:
+            return True  # not drawn, and filters nothing: whether it would be shown is moot
+        return super().has_output()
 
 
 def sla_deadline_expression():
@@ -249,11 +282,11 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
         OpenFilter,
         FlaggedFilter,
         SlaFilter,
-        "status",
-        "type",
-        "priority",
-        "organisation",
-        "assignee",
+        ("status", ChoicesFilter),
+        ("type", ChoicesFilter),
+        ("priority", ChoicesFilter),
+        ("organisation", RelatedFilterReadWhenShown),
+        ("assignee", RelatedFilterReadWhenShown),
     )
     list_select_related = ("organisation", "assignee")
     # Searched by get_search_results (the search document and the number's index).
@@ -261,6 +294,12 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
     search_help_text = _("Words, a ticket number or an organisation's name")
     ordering = ("-created_at", "-id")  # see get_ordering
     list_per_page = 50
+    # No expandable sections under the rows (unfold's list_sections), said here: a missing
+    # attribute is looked up again in each row of the list template.
+    list_sections = ()
+    # Nor fields shown on a condition (unfold's conditional_fields): looked up again for
+    # each field of the change form otherwise.
+    conditional_fields = {}
     # One count of the filtered list, estimated past EXACT_COUNT_LIMIT; not a second one
     # of the whole table.
     paginator = EstimatedCountPaginator
@@ -305,6 +344,28 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
             .annotate(flag_words=moderation_selectors.open_flag_words())
             .order_by(*self.get_ordering(request))
         )
+
+    def get_object(self, request, object_id, from_field=None):
+        """The ticket, read once for a page that only shows it: the state machine's
+        change_view reads it for the status buttons before Django's change form reads it
+        again. A post reads it afresh each time."""
+        if request.method not in ("GET", "HEAD"):
+            return self._read_ticket(request, object_id, from_field)
+        read = request.__dict__.setdefault("_tickets_read", {})
+        key = (object_id, from_field)
+        if key not in read:
+            read[key] = self._read_ticket(request, object_id, from_field)
+        return read[key]
+
+    def _read_ticket(self, request, object_id, from_field=None):
+        """Django's get_object on the tickets this person may see, without what the list
+        annotates for its columns and order (a ticket page shows neither)."""
+        field = Ticket._meta.pk if from_field is None else Ticket._meta.get_field(from_field)
+        try:
+            object_id = field.to_python(object_id)
+            return selectors.tickets_visible_to(request.user).get(**{field.name: object_id})
+        except (Ticket.DoesNotExist, ValidationError, ValueError):
+            return None
 
     def get_ordering(self, request):
         """The most urgent live deadline first (reaction while new, resolution in
@@ -662,22 +723,25 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and obj is not None:
-            context.update(self._ticket_panel(request, obj))
+            adminform = context.get("adminform")
+            context.update(self._ticket_panel(request, obj, getattr(adminform, "form", None)))
             # The mixin hands a generator; the page shows the buttons twice.
             transitions = context.get(self.fsm_context_key) or ()
             context[self.fsm_context_key] = list(transitions)
             context["show_save_and_add_another"] = False
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def _ticket_panel(self, request, ticket: Ticket) -> dict:
+    def _ticket_panel(self, request, ticket: Ticket, form=None) -> dict:
         user = request.user
+        conversation = self._conversation(user, ticket)
+        if form is not None and not form.is_bound and "seen" in form.fields:
+            if selectors.sees_every_ticket(user):  # the page read every comment
+                seen = services.seen_state(ticket, conversation["comments"])
+                form.fields["seen"].initial = seen
         return {
             "ticket_panel": True,
-            "comments": selectors.comments_visible_to(user, ticket),
-            "ticket_files": selectors.attachments_visible_to(user)
-            .filter(ticket=ticket, comment=None)
-            .select_related("merged_from"),
-            "links": selectors.links_of(user, ticket),
+            **conversation,
+            "links": self._links(request, ticket, form),
             "history": selectors.history_of(ticket),
             "sla_events": ticket.sla_events.all(),
             "presence_poll_ms": settings.PRESENCE_POLL_SECONDS * 1000,
@@ -687,6 +751,36 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
             "neighbours": self._neighbours(request, ticket),
             "assign_token": new_token(),
         }
+
+    @staticmethod
+    def _conversation(user, ticket: Ticket) -> dict:
+        """The comments, each with its files (``files``), and the files of the ticket
+        itself: the ticket's files read in one query and shared out."""
+        files = (
+            selectors.attachments_visible_to(user)
+            .filter(ticket=ticket)
+            .select_related("merged_from")
+            .defer(*_MERGED_FROM_BUT_NUMBER)
+        )
+        by_comment: dict[int | None, list] = {}
+        for file in files:
+            by_comment.setdefault(file.comment_id, []).append(file)
+        comments = list(
+            selectors.comments_visible_to(user, ticket)
+            .prefetch_related(None)
+            .defer(*_MERGED_FROM_BUT_NUMBER)
+        )
+        for comment in comments:
+            comment.files = by_comment.get(comment.pk, [])
+        return {"comments": comments, "ticket_files": by_comment.get(None, [])}
+
+    @staticmethod
+    def _links(request, ticket: Ticket, form) -> list[dict]:
+        """The ticket's links: those the change form read for its "Remove links" choices
+        when the page only shows the ticket, else read now (a post may have changed them)."""
+        if form is not None and not form.is_bound and getattr(form, "links", None) is not None:
+            return form.links
+        return selectors.links_of(request.user, ticket)
 
     def _macros_for(self, request, ticket: Ticket) -> list[dict]:
         """The active macros with their text ready for this ticket (the page's script
@@ -867,6 +961,14 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
             "number": ticket.number,
             "status": ticket.get_status_display(),
         }
+
+
+# A comment or file merged from another ticket shows that ticket's number, nothing else.
+_MERGED_FROM_BUT_NUMBER = tuple(
+    f"merged_from__{field.name}"
+    for field in Ticket._meta.concrete_fields
+    if field.name not in ("id", "number")
+)
 
 
 class NeighbourList(ChangeList):

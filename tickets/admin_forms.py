@@ -74,7 +74,20 @@ class SubmitButton(forms.CheckboxInput):
         )
 
 
+class ReadOnceChoices(forms.models.ModelChoiceIterator):
+    """The choices from one plain read of the queryset (kept by it), not through a
+    server-side cursor opened, read and closed for a list of a few dozen people."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
 class StaffChoiceField(forms.ModelChoiceField):
+    iterator = ReadOnceChoices
+
     def label_from_instance(self, obj: User) -> str:
         return f"{obj.get_full_name()} ({obj.get_role_display()})"
 
@@ -327,7 +340,8 @@ class TicketChangeForm(ServiceForm):
         super().__init__(*args, **kwargs)
         ticket = self.instance
         self.fields["expected_status"].initial = ticket.status
-        self.fields["seen"].initial = services.seen_state(ticket) if ticket.pk else ""
+        # Worked out when the page is drawn (the ticket page gives it the comments it read).
+        self.fields["seen"].initial = (lambda: services.seen_state(ticket)) if ticket.pk else ""
         self.changes = services.Changes()  # what changed, when a change refused the post
         # Files kept from an earlier try of this page (``tickets.kept_uploads``).
         self.kept = (
@@ -350,11 +364,14 @@ class TicketChangeForm(ServiceForm):
             self.initial.update(preview)
 
     def _link_choices(self) -> list[tuple[int, str]]:
+        # The ticket's links as read now (the ticket page lists them too, from here).
+        self.links = None
         if self.actor is None or self.instance.pk is None:
             return []
+        self.links = selectors.links_of(self.actor, self.instance)
         return [
             (row["link"].pk, f"{row['label']} {row['other'].number} · {row['other'].subject}")
-            for row in selectors.links_of(self.actor, self.instance)
+            for row in self.links
         ]
 
     def clean_link_ticket(self) -> Ticket | None:

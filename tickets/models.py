@@ -507,7 +507,7 @@ INVERSE_LINK_LABELS = {
 }
 
 
-class TicketLink(models.Model):
+class TicketLink(TranslatedChoicesOnce, models.Model):
     source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
     target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
     kind = models.CharField(_("link"), max_length=16, choices=LinkKind.choices)
@@ -593,7 +593,7 @@ class RatingVia(models.TextChoices):
 SATISFACTION_SCORES = range(1, 6)
 
 
-class SatisfactionRating(models.Model):
+class SatisfactionRating(TranslatedChoicesOnce, models.Model):
     """The requester's rating of one resolution: asked when the ticket is resolved (or
     closed without an ask), answered once, from the mail's link or in the portal. A
     ticket reopened and resolved again is asked again, for its new resolution."""

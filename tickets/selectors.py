@@ -27,12 +27,17 @@ from tickets.models import (
 )
 
 
+def sees_every_ticket(user: User) -> bool:
+    """Contractor staff (and superusers) see every ticket (``tickets_visible_to``)."""
+    return user.is_authenticated and user.is_active and (user.is_contractor or user.is_superuser)
+
+
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
     """Contractor staff see every ticket; a customer sees their organisation's only."""
     tickets = Ticket.objects.select_related("organisation", "requester", "assignee")
     if not user.is_authenticated or not user.is_active:
         return tickets.none()
-    if user.is_contractor or user.is_superuser:
+    if sees_every_ticket(user):
         return tickets
     if user.is_customer:
         return tickets.filter(organisation_id=user.organisation_id)
@@ -65,6 +70,8 @@ def comments_visible_to(user: User, ticket: Ticket) -> QuerySet[Comment]:
 
 def attachments_visible_to(user: User) -> QuerySet[Attachment]:
     """Files of visible tickets, minus those on internal notes for customers."""
+    if sees_every_ticket(user):  # every ticket's files: no list of visible tickets to ask
+        return Attachment.objects.filter(ticket__isnull=False)
     attachments = Attachment.objects.filter(ticket__in=tickets_visible_to(user))
     if not (user.is_contractor or user.is_superuser):
         attachments = attachments.filter(Q(comment__isnull=True) | Q(comment__is_internal=False))
@@ -93,6 +100,11 @@ def page_flags(user: User) -> dict:
     }
 
 
+LINKED_TICKET_FIELDS = tuple(
+    f"{side}__{name}" for side in ("source", "target") for name in ("number", "subject", "status")
+)
+
+
 def links_of(user: User, ticket: Ticket) -> list[dict]:
     """Both directions of a ticket's links, as each reads from this ticket's side (one
     query: this ticket's own links first, then those pointing at it)."""
@@ -104,12 +116,8 @@ def links_of(user: User, ticket: Ticket) -> list[dict]:
             | (Q(target=ticket) & _visible(user, "source"))
         )
         .select_related("source", "target")
-        # What a link row shows of the other ticket: far fewer columns to compile.
-        .only(
-            "kind", "source", "target",
-            *(f"{side}__{name}" for side in ("source", "target")
-              for name in ("number", "subject", "status", "organisation"))
-        )
+        # What every reader shows of the other ticket: its number, subject and status.
+        .only("kind", "source", "target", *LINKED_TICKET_FIELDS)
         .order_by("pk")
     )
     outgoing, incoming = [], []

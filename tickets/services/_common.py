@@ -10,16 +10,18 @@ from core.errors import ActionRefused
 from tickets.models import Attachment, Comment, EventKind, Ticket, TicketEvent
 
 
-def seen_state(ticket: Ticket) -> str:
+def seen_state(ticket: Ticket, comments: list | None = None) -> str:
     """What a staff page was built from, in one token: the status, the assignee, the
     priority, the newest comment and how many there are (a merge brings in older ones).
     A page sends it back (``check_unchanged``'s ``seen``); any of them moved since means
-    someone else changed the ticket."""
-    comments = ticket.comments.aggregate(last=Max("pk"), count=Count("pk"))
-    return (
-        f"{ticket.status}.{ticket.assignee_id or 0}.{ticket.priority}."
-        f"{comments['last'] or 0}.{comments['count']}"
-    )
+    someone else changed the ticket. ``comments``: all of the ticket's comments, when the
+    page has read them already."""
+    if comments is None:
+        counted = ticket.comments.aggregate(last=Max("pk"), count=Count("pk"))
+        last, count = counted["last"], counted["count"]
+    else:
+        last, count = max((comment.pk for comment in comments), default=None), len(comments)
+    return f"{ticket.status}.{ticket.assignee_id or 0}.{ticket.priority}.{last or 0}.{count}"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,10 @@
 from django import template
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.markdown import link_numbers, render_markdown
 from sla.display import hours_text
@@ -80,3 +85,36 @@ def event_text(event) -> str:
 @register.filter
 def business_hours(seconds) -> str:
     return hours_text(seconds) if seconds is not None else ""
+
+
+@register.simple_tag
+def urgent_banner(tickets) -> str:
+    """The staff side's Urgent banner (admin/includes/urgent_banner.html): the Urgent
+    incidents nobody accepted yet, each linked, with its organisation and subject."""
+    if not tickets:
+        return ""
+    tickets = list(tickets)
+    heading = ngettext(
+        "An Urgent incident is waiting to be accepted:",
+        "Urgent incidents are waiting to be accepted:",
+        len(tickets),
+    )
+    links = format_html_join(
+        ", ",
+        '<a href="{}">{}</a> ({}: {})',
+        (
+            (
+                reverse("admin:tickets_ticket_change", args=[ticket.pk]),
+                ticket.number,
+                ticket.organisation.name,
+                Truncator(ticket.subject).chars(60),
+            )
+            for ticket in tickets
+        ),
+    )
+    return format_html(
+        '\n<div class="px-4">\n  <div class="urgent-banner container mx-auto" role="alert">\n'
+        "    {}\n    {}\n  </div>\n</div>\n",
+        mark_safe(heading),  # noqa: S308 - the catalogue's words, as the template gave them
+        links,
+    )
