@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, prefetch_related_objects
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -284,14 +284,14 @@ def _rating_context(user, ticket, form=None) -> dict:
 def _files_and_comments(user, ticket) -> tuple[list, list]:
     """The ticket's own files and its comments (each with ``files``), as this user may
     see them: the files of the ticket and of all its comments in one query."""
-    comments = list(
-        selectors.comments_visible_to(user, ticket).prefetch_related(None).prefetch_related(
-            "merged_from"
-        )
-    )
+    comments = list(selectors.comments_visible_to(user, ticket).prefetch_related(None))
+    if any(comment.merged_from_id for comment in comments):  # rare: read only then
+        prefetch_related_objects(comments, "merged_from")
     files = collections.defaultdict(list)
-    for attachment in selectors.ticket_attachments_visible_to(user, ticket):
-        files[attachment.comment_id].append(attachment)
+    # The ticket's page read whether it has files at all (``ticket_detail``).
+    if getattr(ticket, "has_files", True):
+        for attachment in selectors.ticket_attachments_visible_to(user, ticket):
+            files[attachment.comment_id].append(attachment)
     for comment in comments:
         comment.files = files.get(comment.pk, [])
     return files.get(None, []), comments
@@ -326,6 +326,7 @@ def ticket_detail(request, number: str):
         "has_out_of_hours_requests": Exists(
             OutOfHoursRequest.objects.filter(ticket_id=OuterRef("pk"))
         ),
+        "has_files": Exists(Attachment.objects.filter(ticket_id=OuterRef("pk"))),
     }
     ticket = get_object_or_404(
         selectors.tickets_visible_to(user).annotate(**flags), number=number
