@@ -248,7 +248,9 @@ def _detail_context(request, ticket, *, comment_form=None) -> dict:
             if getattr(ticket, "has_links_out", True) or getattr(ticket, "has_links_in", True)
             else []
         ),
-        "history": selectors.history_of(ticket),
+        "history": selectors.history_of(ticket).only(
+            *EVENT_FIELDS, *(f"actor__{name}" for name in PERSON_SHOWN)
+        ),
         # Read with the ticket on its page (``ticket_detail``): the panel skips the query.
         "out_of_hours_none": getattr(ticket, "has_out_of_hours_requests", None) is False,
         "transitions": transitions,
@@ -281,10 +283,21 @@ def _rating_context(user, ticket, form=None) -> dict:
     return {"rating": rating, "rating_form": (form or RatingForm()) if can_rate else None}
 
 
+# What the ticket page shows of a comment's author or an event's actor (a name, and
+# whether they are support), and the fields of the rows it shows: fewer columns to read.
+PERSON_SHOWN = ("full_name", "email", "role", "is_active")
+COMMENT_FIELDS = ("ticket", "author", "body", "is_internal", "created_at", "merged_from")
+EVENT_FIELDS = ("ticket", "actor", "kind", "old_value", "new_value", "reason", "created_at")
+
+
 def _files_and_comments(user, ticket) -> tuple[list, list]:
     """The ticket's own files and its comments (each with ``files``), as this user may
     see them: the files of the ticket and of all its comments in one query."""
-    comments = list(selectors.comments_visible_to(user, ticket).prefetch_related(None))
+    comments = list(
+        selectors.comments_visible_to(user, ticket)
+        .prefetch_related(None)
+        .only(*COMMENT_FIELDS, *(f"author__{name}" for name in PERSON_SHOWN))
+    )
     if any(comment.merged_from_id for comment in comments):  # rare: read only then
         prefetch_related_objects(comments, "merged_from")
     files = collections.defaultdict(list)
