@@ -72,7 +72,7 @@ def pages(staff, customer, rnd) -> list[Page]:
 
 
 def filing_form() -> dict:
-    from portal.submit import new_token
+    from core.submit import new_token
 
     return {
         "type": "incident",

@@ -134,12 +134,12 @@ def unfold_widget(widget: forms.Widget) -> forms.Widget:
     replacement = UNFOLD_WIDGETS.get(type(widget))
     if replacement is None:
         return widget
-    attrs = dict(widget.attrs)
-    styled = replacement(attrs={**attrs, "class": attrs.get("class", "")})
-    styled.attrs = {**styled.attrs, **{k: v for k, v in attrs.items() if k != "class"}}
-    styled.is_required = widget.is_required
-    if hasattr(widget, "choices"):
-        styled.choices = widget.choices
+    styled = replacement(attrs=dict(widget.attrs))
+    # What the plain widget was given beyond its attributes (a checkbox's test, whether a
+    # password is shown again) goes with it.
+    for name in ("is_required", "choices", "check_test", "render_value"):
+        if hasattr(widget, name):
+            setattr(styled, name, getattr(widget, name))
     return styled
 
 

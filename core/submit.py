@@ -50,11 +50,6 @@ class SubmitTokenField(forms.CharField):
         super().__init__(widget=forms.HiddenInput, required=False, max_length=64, **kwargs)
 
 
-class _NotKept(Exception):
-    def __init__(self, result):
-        self.result = result
-
-
 def once(
     *,
     user,
@@ -83,14 +78,13 @@ def once(
                 claimed = True
                 result = action()
                 fields = record(result)
-                if fields is None:
-                    raise _NotKept(result)
+                if fields is None:  # not one to keep: the work and the claim roll back
+                    transaction.set_rollback(True)
+                    return result, True
                 for name, value in fields.items():
                     setattr(claim, name, value)
                 claim.save(update_fields=list(fields))
                 return result, True
-        except _NotKept as not_kept:
-            return not_kept.result, True
         except IntegrityError:
             if claimed:
                 raise  # the action's own, not the key's

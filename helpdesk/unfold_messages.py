@@ -14,6 +14,7 @@ UNFOLD_MESSAGES = [
     gettext_noop("Dataset not found. No action performed."),
     gettext_noop("You can not create nested object without parent"),
     gettext_noop("Run"),
+    gettext_noop("Submit"),
     gettext_noop("After you've created a user, you’ll be able to edit more user options."),
     gettext_noop("Filters"),
     gettext_noop("Expand row"),

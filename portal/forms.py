@@ -3,8 +3,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.markdown import pasted_html_to_text
+from core.submit import SubmitTokenField
 from moderation.checks import improper_words
-from portal.submit import SubmitTokenField
 from tickets.fields import MultipleFileField, attachment_help  # noqa: F401  (used below)
 from tickets.models import OPEN_STATUSES, Priority, Status, TicketType
 

@@ -20,12 +20,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from billing.models import OutOfHoursRequest
 from core.markdown import ticket_numbers_in
 from core.pagination import EstimatedCountPaginator
+from core.submit import new_token, submit_once
 from moderation.checks import improper_words
 from moderation.presets import RejectPreset
 from notifications.tokens import RatingLinkExpired, rating_from_token
 from portal import pending, user_content
 from portal.forms import CommentForm, RatingForm, TicketFilterForm, TicketForm, TransitionForm
-from portal.submit import new_token, submit_once
 from sla.display import sla_lines
 from tickets import rules as ticket_rules
 from tickets import search, selectors, services
@@ -339,7 +339,6 @@ def ticket_detail(request, number: str):
         "has_out_of_hours_requests": Exists(
             OutOfHoursRequest.objects.filter(ticket_id=OuterRef("pk"))
         ),
-        "has_files": Exists(Attachment.objects.filter(ticket_id=OuterRef("pk"))),
     }
     ticket = get_object_or_404(
         selectors.tickets_visible_to(user).annotate(**flags), number=number

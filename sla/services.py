@@ -403,31 +403,35 @@ def _swap_and_record(table, state_col, moment_col, old_states, new_state, kind, 
         values.append(value)
         if value == "%s":
             row_params.append(field.get_db_prep_save(param, connection))
-    placeholders = ", ".join(["%s"] * len(old_states))
+    update, params = _swap_sql(table, state_col, moment_col, old_states, new_state, now)
     # Table and column names come from the constant table above and from the model.
     sql = (
-        f"WITH changed AS (UPDATE {table} SET {state_col} = %s "  # noqa: S608
-        f"WHERE {state_col} IN ({placeholders}) AND {moment_col} <= %s "
-        f"RETURNING id, {moment_col} AS due), "
+        f"WITH changed AS ({update}), "  # noqa: S608
         f"recorded AS (INSERT INTO {SlaEvent._meta.db_table} ({', '.join(columns)}) "
         f"SELECT {', '.join(values)} FROM changed ON CONFLICT DO NOTHING) "
         "SELECT id FROM changed"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [new_state, *old_states, now, *row_params])
+        cursor.execute(sql, [*params, *row_params])
         return [pk for (pk,) in cursor.fetchall()]
 
 
-def _swap(table, state_col, moment_col, old_states, new_state, now) -> list[tuple]:
+def _swap_sql(table, state_col, moment_col, old_states, new_state, now) -> tuple[str, list]:
+    """The compare-and-swap: ``UPDATE … RETURNING id, due``."""
     placeholders = ", ".join(["%s"] * len(old_states))
     # Column names come from the constant table above, never from input.
     sql = (
         f"UPDATE {table} SET {state_col} = %s "  # noqa: S608
         f"WHERE {state_col} IN ({placeholders}) AND {moment_col} <= %s "
-        f"RETURNING id, {moment_col}"
+        f"RETURNING id, {moment_col} AS due"
     )
+    return sql, [new_state, *old_states, now]
+
+
+def _swap(table, state_col, moment_col, old_states, new_state, now) -> list[tuple]:
+    sql, params = _swap_sql(table, state_col, moment_col, old_states, new_state, now)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [new_state, *old_states, now])
+        cursor.execute(sql, params)
         return [(pk, _aware(moment)) for pk, moment in cursor.fetchall()]
 
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 LIST = "/admin/tickets/ticket/"
 # The most each page may cost (what it costs today, in tests: the session and the person,
 # their permissions, the Urgent banner, and what the page shows).
-CHANGE_PAGE_QUERIES = 18
+CHANGE_PAGE_QUERIES = 19  # with comments merged in from another ticket (18 without)
 LIST_QUERIES = 11
 
 
@@ -48,18 +48,28 @@ def grow(ticket, agent, customer, start: int, stop: int) -> None:
         services.ticket_link(ticket=ticket, actor=agent, other=other, kind=LinkKind.RELATED)
 
 
+def merge_in(ticket, agent, customer, count: int) -> None:
+    """``count`` duplicates, each with a comment, merged into the ticket."""
+    for _ in range(count):
+        duplicate = factories.TicketFactory(requester=customer)
+        services.comment_add(ticket=duplicate, author=customer, body="Same problem here")
+        services.ticket_merge(ticket=duplicate, actor=agent, original=ticket)
+
+
 def test_the_ticket_page_costs_the_same_queries_for_2_comments_or_40_and_their_files(
     client, agent, customer
 ):
     ticket = factories.TicketFactory(requester=customer, files=[screenshot_upload()])
     services.ticket_accept(ticket=ticket, actor=agent)
     grow(ticket, agent, customer, 0, 1)
+    merge_in(ticket, agent, customer, 1)
     client.force_login(agent)
     client.get(change_url(ticket))  # warm the per-process caches (the calendar, content types)
     few, _page = queries_of(client, change_url(ticket))
     assert few <= CHANGE_PAGE_QUERIES
 
     grow(ticket, agent, customer, 1, 20)
+    merge_in(ticket, agent, customer, 5)
     services.ticket_resolve(ticket=ticket, actor=agent, message="Fixed in the next release.")
     many, page = queries_of(client, change_url(ticket))
     assert many == few
@@ -68,6 +78,7 @@ def test_the_ticket_page_costs_the_same_queries_for_2_comments_or_40_and_their_f
         assert f"Still broken {i}" in page and f"Looking at it {i}" in page
         assert f"customer-{i}.log" in page and f"agent-{i}.png" in page
     assert page.count('class="post internal') == 10
+    assert page.count('class="tag merged-from"') == 6  # each says which ticket it came from
     links = page.split('id="ticket-links-heading"')[1].split("</fieldset>")[0]
     assert links.count("<td>Related to</td>") == 20
 
@@ -89,3 +100,28 @@ def test_the_list_costs_the_same_queries_for_10_or_100_rows_a_page(
     assert many == few
     assert page.count('class="ticket-number"') == per_page
     assert page.count('name="_selected_action"') == per_page
+
+
+def test_what_customers_wrote_is_escaped_on_the_staff_pages_written_in_python(
+    client, agent, customer, organisation
+):
+    """The list's rows, its organisation filter, the ticket page's fieldsets and the
+    Urgent banner are written in Python: a subject or a company name is text there."""
+    hostile = '<script>alert("x")</script>'
+    organisation.name = f"Evil {hostile} Ltd"
+    organisation.save(update_fields=["name"])
+    ticket = factories.TicketFactory(
+        requester=customer, subject=f"Printer {hostile}", type="incident", priority=1
+    )
+    client.force_login(agent)
+    pages = {
+        "list": client.get(LIST).content.decode(),
+        "filtered list": client.get(f"{LIST}?organisation__id__exact={organisation.pk}")
+        .content.decode(),
+        "ticket page": client.get(change_url(ticket)).content.decode(),
+    }
+    for name, page in pages.items():
+        assert hostile not in page, name
+        assert "&lt;script&gt;alert(" in page, name
+    assert "Printer &lt;script&gt;" in pages["list"]  # the Urgent banner and the row
+    assert "Evil &lt;script&gt;" in pages["filtered list"]

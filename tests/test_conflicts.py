@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from core.submit import new_token
 from notifications.models import Event, Notification
-from portal.submit import new_token
 from tests import factories
 from tests.helpers import drive_to
 from tickets import services

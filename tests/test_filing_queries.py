@@ -3,9 +3,9 @@ organisation and the contractor have, and everyone still hears what they should.
 
 import pytest
 
+from core.submit import new_token
 from notifications.models import Event, Notification, NotificationStatus
 from notifications.services import preference_set_representative_immediate
-from portal.submit import new_token
 from sla.models import SlaEvent
 from tests import factories
 from tickets.models import Ticket

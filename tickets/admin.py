@@ -16,7 +16,7 @@ from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.template.response import TemplateResponse
@@ -25,7 +25,6 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin, FSMTransitionContext
 from unfold.admin import ModelAdmin
@@ -37,6 +36,7 @@ from core.admin_widgets import UnfoldWidgetsMixin
 from core.markdown import render_markdown
 from core.pagination import EstimatedCountPaginator
 from core.submit import new_token
+from core.templatetags.admin_filters import filter_heading
 from moderation import selectors as moderation_selectors
 from sla import services as sla_services
 from sla.display import deadline_text, live_deadline, time_left_text
@@ -80,9 +80,6 @@ from tickets.models import (
     live_deadline_expression,
 )
 
-# The heading of Django's filter template (admin/filter.html), which the view filter's own
-# template repeats: a variable, so that Django's catalogue, not ours, translates it.
-DJANGO_FILTER_HEADING = " By %(filter_title)s "
 # unfold's filter template (admin/filter.html), written in Python for the list's filters
 # (core.templatetags.admin_filters): the organisation and assignee filters alone draw
 # dozens of choices.
@@ -107,7 +104,7 @@ class QueueFilter(admin.SimpleListFilter):
     @property
     def summary(self) -> str:
         """The filter's heading as Django words it (in Django's own catalogue)."""
-        return gettext(DJANGO_FILTER_HEADING) % {"filter_title": self.title}
+        return filter_heading(self.title)
 
     def choices(self, changelist):
         built_in = list(super().choices(changelist))
@@ -735,9 +732,8 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
         user = request.user
         conversation = self._conversation(user, ticket)
         if form is not None and not form.is_bound and "seen" in form.fields:
-            if selectors.sees_every_ticket(user):  # the page read every comment
-                seen = services.seen_state(ticket, conversation["comments"])
-                form.fields["seen"].initial = seen
+            # Staff see every comment: the page's own read is the whole conversation.
+            form.fields["seen"].initial = services.seen_state(ticket, conversation["comments"])
         return {
             "ticket_panel": True,
             **conversation,
@@ -760,15 +756,15 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
             selectors.attachments_visible_to(user)
             .filter(ticket=ticket)
             .select_related("merged_from")
-            .defer(*_MERGED_FROM_BUT_NUMBER)
+            .defer(*_MERGED_FROM_DEFERRED)
         )
         by_comment: dict[int | None, list] = {}
         for file in files:
             by_comment.setdefault(file.comment_id, []).append(file)
         comments = list(
             selectors.comments_visible_to(user, ticket)
-            .prefetch_related(None)
-            .defer(*_MERGED_FROM_BUT_NUMBER)
+            .prefetch_related(None)  # the files are shared out below
+            .prefetch_related(Prefetch("merged_from", queryset=Ticket.objects.only(*_MERGED_FROM)))
         )
         for comment in comments:
             comment.files = by_comment.get(comment.pk, [])
@@ -964,10 +960,13 @@ class TicketAdmin(FSMAdminMixin, ModelAdmin):
 
 
 # A comment or file merged from another ticket shows that ticket's number, nothing else.
-_MERGED_FROM_BUT_NUMBER = tuple(
+# What a moved comment or file shows of the ticket it came from: its number (and its
+# status, which the state machine reads whenever a ticket is built).
+_MERGED_FROM = ("number", "status")
+_MERGED_FROM_DEFERRED = tuple(
     f"merged_from__{field.name}"
     for field in Ticket._meta.concrete_fields
-    if field.name not in ("id", "number")
+    if field.name not in ("id", *_MERGED_FROM)
 )
 
 

@@ -164,11 +164,16 @@ def _triage_addresses() -> list[str]:
 
 def _staff() -> tuple[list[Recipient], list[Recipient]]:
     """The active agents and the active managers, in one query."""
-    agents, managers = [], []
-    people = _people(User.objects.filter(role__in=[Role.AGENT, Role.MANAGER], is_active=True))
-    for recipient in people:
-        (managers if recipient.user.role == Role.MANAGER else agents).append(recipient)
-    return agents, managers
+    return _agents_and_managers(
+        User.objects.filter(role__in=[Role.AGENT, Role.MANAGER], is_active=True).order_by("pk")
+    )
+
+
+def _agents_and_managers(users) -> tuple[list[Recipient], list[Recipient]]:
+    return tuple(
+        [person(user, Audience.CONTRACTOR) for user in users if user.role == role]
+        for role in (Role.AGENT, Role.MANAGER)
+    )
 
 
 def _people(users) -> list[Recipient]:
@@ -203,10 +208,7 @@ def _filing_people(ticket: Ticket, *, urgent: bool) -> tuple[list | None, tuple 
     if settings.NOTIFY_REPRESENTATIVES:
         wanted |= Q(role=Role.CUSTOMER_REPRESENTATIVE, organisation_id=ticket.organisation_id)
     people = list(with_immediate(User.objects.filter(wanted, is_active=True)).order_by("pk"))
-    agents, managers = (
-        [person(user, Audience.CONTRACTOR) for user in people if user.role == role]
-        for role in (Role.AGENT, Role.MANAGER)
-    )
+    agents, managers = _agents_and_managers(people)
     staff = (agents, managers) if managers or with_agents else None
     return [user for user in people if user.role == Role.CUSTOMER_REPRESENTATIVE], staff
 

@@ -47,11 +47,9 @@ def tickets_visible_to(user: User) -> QuerySet[Ticket]:
 def _visible(user: User, prefix: str) -> Q:
     """``tickets_visible_to`` as a condition on a related ticket (``prefix``), which
     compiles to a plain column test instead of a subquery."""
-    if not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
-    if user.is_contractor or user.is_superuser:
+    if sees_every_ticket(user):
         return Q()
-    if user.is_customer:
+    if user.is_authenticated and user.is_customer:
         return Q(**{f"{prefix}__organisation_id": user.organisation_id})
     return Q(pk__in=[])
 
@@ -72,24 +70,27 @@ def attachments_visible_to(user: User) -> QuerySet[Attachment]:
     """Files of visible tickets, minus those on internal notes for customers."""
     if sees_every_ticket(user):  # every ticket's files: no list of visible tickets to ask
         return Attachment.objects.filter(ticket__isnull=False)
-    attachments = Attachment.objects.filter(ticket__in=tickets_visible_to(user))
-    if not (user.is_contractor or user.is_superuser):
-        attachments = attachments.filter(Q(comment__isnull=True) | Q(comment__is_internal=False))
-    return attachments
+    return _without_internal(user, Attachment.objects.filter(ticket__in=tickets_visible_to(user)))
 
 
 def ticket_attachments_visible_to(user: User, ticket: Ticket) -> QuerySet[Attachment]:
-    """``attachments_visible_to`` of one ticket the user may see."""
-    attachments = Attachment.objects.filter(Q(ticket=ticket) & _visible(user, "ticket"))
-    if not (user.is_contractor or user.is_superuser):
-        attachments = attachments.filter(Q(comment__isnull=True) | Q(comment__is_internal=False))
-    return attachments
+    """``attachments_visible_to`` of one ticket."""
+    return _without_internal(
+        user, Attachment.objects.filter(Q(ticket=ticket) & _visible(user, "ticket"))
+    )
+
+
+def _without_internal(user: User, attachments: QuerySet[Attachment]) -> QuerySet[Attachment]:
+    """Customers do not see the files of internal notes."""
+    if user.is_contractor or user.is_superuser:
+        return attachments
+    return attachments.filter(Q(comment__isnull=True) | Q(comment__is_internal=False))
 
 
 def page_flags(user: User) -> dict:
     """Annotations that let a ticket's page skip the reads of what it has none of (most
     tickets have no links) and read its watchers with the ticket: ``watcher_count``,
-    ``watching``, ``has_links_out``, ``has_links_in``."""
+    ``watching``, ``has_links_out``, ``has_links_in``, ``has_files``."""
     watchers = Ticket.watchers.through.objects.filter(ticket_id=OuterRef("pk"))
     count = watchers.order_by().values("ticket_id").annotate(n=Count("pk")).values("n")
     return {
@@ -97,6 +98,7 @@ def page_flags(user: User) -> dict:
         "watching": Exists(watchers.filter(user_id=user.pk)),
         "has_links_out": Exists(TicketLink.objects.filter(source_id=OuterRef("pk"))),
         "has_links_in": Exists(TicketLink.objects.filter(target_id=OuterRef("pk"))),
+        "has_files": Exists(Attachment.objects.filter(ticket_id=OuterRef("pk"))),
     }
 
 

@@ -33,21 +33,17 @@ def _data(ticket: Ticket, actor=None, **facts) -> dict:
     return data
 
 
-def _write(event_type: str, ticket: Ticket, actor=None, **facts) -> None:
+def _write(event_type: str, ticket: Ticket, actor=None, subscriptions=None, **facts) -> None:
     webhook_outbox_write(
         event_type=event_type, organisation_id=ticket.organisation_id,
-        data=lambda: _data(ticket, actor, **facts),
+        data=lambda: _data(ticket, actor, **facts), subscriptions=subscriptions,
     )
 
 
 def webhook_ticket_created(*, ticket: Ticket, actor, subscriptions=None) -> None:
     """``subscriptions``: ``webhook_ticket_created_takers``, read before the filing drew
     its number."""
-    webhook_outbox_write_many(
-        event_type=WebhookEvent.TICKET_CREATED,
-        items=[(ticket.organisation_id, lambda: _data(ticket, actor))],
-        subscriptions=subscriptions,
-    )
+    _write(WebhookEvent.TICKET_CREATED, ticket, actor, subscriptions=subscriptions)
 
 
 def webhook_ticket_created_takers(ticket: Ticket) -> list:

@@ -128,11 +128,13 @@ def subscription_delete(*, subscription: Subscription) -> None:
 
 
 def webhook_outbox_write(
-    *, event_type: str, organisation_id: int | None, data
+    *, event_type: str, organisation_id: int | None, data, subscriptions=None
 ) -> list[Delivery]:
     """One row per active subscription to the event that may see the ticket's
     organisation, in the caller's transaction; queued after commit."""
-    return webhook_outbox_write_many(event_type=event_type, items=[(organisation_id, data)])
+    return webhook_outbox_write_many(
+        event_type=event_type, items=[(organisation_id, data)], subscriptions=subscriptions
+    )
 
 
 def webhook_outbox_write_many(

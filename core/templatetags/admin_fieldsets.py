@@ -88,7 +88,7 @@ def _editable_label(field) -> str:
     if required:
         classes.append("required")
     attrs = {"class": " ".join(classes)}
-    contents = mark_safe(conditional_escape(bound.label)) or bound.label  # noqa: S308
+    contents = conditional_escape(bound.label) or bound.label
     if required and contents and contents[-1] not in gettext(DJANGO_LABEL_PUNCTUATION):
         contents = format_html("{}{}", contents, _REQUIRED_MARK)
     widget = bound.field.widget
@@ -152,7 +152,7 @@ class _ErrorsKnown:
         return bool(self.field.errors)
 
 
-def _readonly_value(field, context) -> str:
+def _readonly_value(field) -> str:
     """unfold/helpers/field_readonly_value.html, for a context without value or outline."""
     contents = field.contents()
     if not contents:
@@ -172,7 +172,7 @@ def _readonly_value(field, context) -> str:
     )
 
 
-def _field(field, context, compressed: bool) -> str:
+def _field(field, compressed: bool) -> str:
     """unfold/helpers/fieldset_row_field.html or fieldset_row_checkbox.html."""
     label = field.label_tag() if field.is_readonly else _editable_label(field)
     if field.is_checkbox:
@@ -208,7 +208,7 @@ def _field(field, context, compressed: bool) -> str:
             _errors(field),
         )
     if field.is_readonly:
-        value = _readonly_value(field, context)
+        value = _readonly_value(field)
         help_text = field.field["help_text"]
     else:
         value = conditional_escape(field.field)
@@ -223,7 +223,7 @@ def _field(field, context, compressed: bool) -> str:
     )
 
 
-def _row(line, index: int, last: bool, context, compressed: bool) -> str:
+def _row(line, last: bool, context, compressed: bool) -> str:
     """unfold/helpers/fieldset_row.html, without conditional fields."""
     fields = _fields_of(line)
     row_classes = unfold_tags.fieldset_row_classes({"line": _Line(line, fields)})
@@ -235,7 +235,7 @@ def _row(line, index: int, last: bool, context, compressed: bool) -> str:
         )
         cells.append(
             format_html(
-                '<div class="{}" >\n{}\n</div>', classes, _field(field, context, compressed)
+                '<div class="{}" >\n{}\n</div>', classes, _field(field, compressed)
             )
         )
     return format_html(
@@ -293,7 +293,7 @@ def lean_fieldset(context, fieldset) -> str:
         )
     lines = list(fieldset)
     rows = [
-        _row(line, index, index == len(lines) - 1, context, compressed)
+        _row(line, index == len(lines) - 1, context, compressed)
         for index, line in enumerate(lines)
     ]
     parts.append(

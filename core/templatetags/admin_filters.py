@@ -16,8 +16,13 @@ from django.utils.translation import gettext
 register = template.Library()
 
 # The heading of Django's filter template: a variable, so that Django's catalogue, not
-# ours, translates it (as ``tickets.admin.QueueFilter`` does).
+# ours, translates it.
 DJANGO_FILTER_HEADING = " By %(filter_title)s "
+
+
+def filter_heading(title) -> str:
+    """A list filter's heading as Django words it ("By organisation")."""
+    return gettext(DJANGO_FILTER_HEADING) % {"filter_title": title}
 
 _SELECTED = "font-semibold text-primary-600 dark:text-primary-500 "
 _NOT_SELECTED = "hover:text-base-700 dark:hover:text-base-200"
@@ -35,7 +40,7 @@ def _first(value):
 
 @register.simple_tag
 def lean_filter(title, choices, spec) -> str:
-    heading = gettext(DJANGO_FILTER_HEADING) % {"filter_title": conditional_escape(title)}
+    heading = filter_heading(conditional_escape(title))
     first = _first(getattr(spec, "lookup_val", None))
     hidden = format_html_join(
         "",

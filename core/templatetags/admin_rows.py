@@ -160,7 +160,7 @@ def lean_rows(cl, columns: list[_Column]):
                     shown = format_html(
                         '<a href="{}" class="{}" {}>{}</a>',
                         # The path's stand-in comes before the preserved filters.
-                        mark_safe(url.replace(_PK, conditional_escape(quote(pk)), 1)),
+                        url.replace(_PK, str(quote(pk)), 1),
                         link_classes,
                         format_html(
                             ' data-popup-opener="{}"', result.serializable_value(popup_key)

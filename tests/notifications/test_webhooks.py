@@ -67,6 +67,25 @@ def test_the_tracking_webhook_lives_under_mail():
     )
 
 
+def test_every_esp_tracking_webhook_of_anymail_is_mounted_behind_the_secret(client):
+    """The routes are read from anymail's urls.py (importing it would load every ESP's
+    module, boto3 included): they must stay exactly anymail's, each CSRF-exempt and
+    behind the secret check, however anymail writes that file in a later release."""
+    from anymail import urls as anymail_urls
+
+    from notifications.webhooks import tracking_patterns
+
+    ours = tracking_patterns()
+    theirs = [p for p in anymail_urls.urlpatterns if p.name.endswith("_tracking_webhook")]
+    assert [(str(p.pattern), p.name) for p in ours] == [
+        (str(p.pattern), p.name) for p in theirs
+    ]
+    assert all(getattr(p.callback, "csrf_exempt", False) for p in ours)
+    for p in ours:  # no secret configured: every ESP's webhook refuses
+        url = reverse(f"anymail_tracking:{p.name}")
+        assert client.post(url, data="{}", content_type="application/json").status_code == 403
+
+
 def test_a_hard_bounce_with_the_secret_suppresses_the_address(client, secret, customer, agent):
     response = post(client, postmark_bounce(customer.email.upper()))
     assert response.status_code == 200
